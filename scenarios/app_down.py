@@ -4,7 +4,9 @@ When the app under test does not start for a scenario (its command exits, never 
 ready URL, or its port is taken: :class:`~scenarios.app.process.AppStartError` while the
 scenario's stack is set up), it would not start for the next one either, and each attempt
 costs the profile's whole ``timeout``. The first such scenario is reported as an error; the
-scenarios left in the run are skipped, with the reason, by every worker. :class:`AppDown` is
+scenarios left in the run are skipped, with the reason, by every worker. An app that did not
+start with settings only its scenario gives it (:class:`~scenarios.app.process.AppRefusedSettings`:
+Entra's v1 endpoints) fails that scenario alone. :class:`AppDown` is
 what the workers share to know it: the id of that first scenario.
 """
 

@@ -113,8 +113,10 @@ class ScenarioResult:
     command), masked, relative to the report directory: kept for a scenario that did not
     pass (:mod:`scenarios.app_logs`)."""
     app_not_started: bool = False
-    """The app under test could not be started for this scenario: it is not run again, and
-    the scenarios left in the run are skipped (:mod:`scenarios.app_down`)."""
+    """The app under test could not be started for this scenario: it is not run again, and,
+    when that is an error, the scenarios left in the run are skipped
+    (:mod:`scenarios.app_down`); a failure is the app refusing settings only this scenario
+    gives it (:class:`~scenarios.app.process.AppRefusedSettings`)."""
     addressless: tuple[str, ...] = ()
     """The people the app was found signed in as holding no e-mail address for, its name
     telling who (what ``run --app`` notes: :mod:`scenarios.app_notes`)."""

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from scenarios import app_logs
-from scenarios.app.process import AppStartError, stop_starting
+from scenarios.app.process import AppRefusedSettings, AppStartError, stop_starting
 from scenarios.app_down import AppDown, skip_reason
 from scenarios.app_exit import AppExited, ended_by_app_exit
 from scenarios.app_notes import addressless_in
@@ -210,8 +210,10 @@ def run_scenario(
         status, message, details = "failed", _describe(exc), traceback.format_exc()
     except Exception as exc:
         status, message, details = "error", _describe(exc), traceback.format_exc()
-        # The app did not start for the scenario's stack: it will not for the next either.
+        # The app did not start for the scenario's stack: it will not for the next either,
+        # unless the scenario gave it settings of its own, which it refused (its verdict).
         app_not_started = entered is None and isinstance(exc, AppStartError)
+        status = "failed" if isinstance(exc, AppRefusedSettings) else status
         if isinstance(exc, AppStartError) and app_log is None:  # what it printed as it failed
             with contextlib.suppress(Exception):
                 app_log = app_logs.keep_printed(exc.output, options.report_dir, item.id,
@@ -391,7 +393,7 @@ def work(
                     worker=worker,
                     pages=pages,
                 )
-                if result.app_not_started:
+                if result.app_not_started and result.status == "error":
                     app_down.note(item.id)
             failures.note(result)
             emit(("finished", worker.index, result))

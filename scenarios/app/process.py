@@ -30,8 +30,8 @@ if TYPE_CHECKING:
 
     from scenarios.app.orphan_guard import OrphanGuard
 
-__all__ = ["AppProcess", "AppStartError", "answers", "exit_description", "interrupted_by",
-           "probe", "start_command", "stop_starting", "with_output"]
+__all__ = ["AppProcess", "AppRefusedSettings", "AppStartError", "answers", "exit_description",
+           "interrupted_by", "probe", "start_command", "stop_starting", "with_output"]
 
 READY_STATUSES = frozenset({*range(200, 400), 400, 401, 402, 403})
 STOP_GRACE_SECONDS = 5.0
@@ -83,6 +83,12 @@ class AppStartError(RuntimeError):
     def masked(self, hide: Callable[[str], str]) -> AppStartError:
         """The same error with ``hide`` applied to its message and the app's output."""
         return AppStartError(hide(self.message), hide(self.output))
+
+
+class AppRefusedSettings(AppStartError):
+    """The app did not start with settings a scenario gives it on purpose, where the others
+    give it the profile's own (Entra's v1 endpoints in the ``entra-v1`` scenarios): that
+    scenario's verdict, a failure, and no reason to stop trying the app for the others."""
 
 
 SLOW_ANSWER = 10.0

@@ -24,7 +24,9 @@ from pathlib import Path
 
 from scenarios import Scenario, WorkerInfo, default_registry
 from scenarios.app.capabilities import skip_reason
+from scenarios.app.process import AppStartError
 from scenarios.app.profile import AppProfile
+from scenarios.catalogue.entra_v1 import refused_v1_settings
 from scenarios.live import LiveStack, StackOptions, live_stack, profile_for
 from scenarios.profiles import REFERENCE_RP
 from scenarios.shared_servers import SharedServers, shared_servers
@@ -71,5 +73,12 @@ def fresh_stack(env: object, scenario: Scenario) -> Iterator[LiveStack]:
                            idp_https="idp-https" in tags, entra_v1="entra-v1" in tags)
     # A directory of its own each time (the pytest plugin may run one scenario twice).
     scenario_dir = Path(tempfile.mkdtemp(prefix=f"{scenario.id}-", dir=env.workdir))
-    with live_stack(options, workdir=scenario_dir, shared=env.shared) as stack:
+    with contextlib.ExitStack() as exits:
+        try:
+            stack = exits.enter_context(live_stack(options, workdir=scenario_dir,
+                                                   shared=env.shared))
+        except AppStartError as exc:
+            if not options.entra_v1:
+                raise
+            raise refused_v1_settings(env.profile, exc) from exc
         yield stack

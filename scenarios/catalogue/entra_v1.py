@@ -9,10 +9,13 @@ http the app must refuse it (the reference relying party says how to fix the con
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from scenarios import ScenarioContext, scenario
 from scenarios.app.capabilities import V2_FROM_AUTHORITY, v1_switched_settings
+from scenarios.app.process import AppRefusedSettings, AppStartError
+from scenarios.app.profile import AppProfile
 from scenarios.catalogue.failures import expect_token_request_failure
 from scenarios.context import NotExercised
 from scenarios.flows import first_login, sign_in_at_idp, sign_in_by_redirects
@@ -36,29 +39,47 @@ def _on_v1(stack: LiveStack, scheme: str) -> None:
 def _v2_only_advice(stack: LiveStack, log: NavigationLog, *, wanted: str = "sign alice in"
                     ) -> str:
     """Why an app may fail on the v1 endpoints it was handed (it did not do what the scenario
-    ``wanted``), and how a profile says its app works on the v2.0 ones only: the settings
-    naming the templates the entra-v1 scenarios switch to v1, and each written from
-    ``{authority}`` instead (README, "A v2.0-only app")."""
-    values = stack.provider_values()
-    settings = v1_switched_settings(stack.app.profile)
-    given = ", ".join(f"{where} = {{{name}}} ({values[name]} here)" for where, name in settings)
-    instead = ", ".join(f"in {where}, {V2_FROM_AUTHORITY[name]} for {{{name}}}"
-                        for where, name in settings)
+    ``wanted``), and how a profile says its app works on the v2.0 ones only
+    (:func:`v2_only_advice`)."""
     provider = urlsplit(stack.idp.base_url).netloc
     if not any(urlsplit(url).netloc == provider for url, _ in log.documents):
         happened = ("the app never sent the browser to the provider: it failed before, on "
                     "the v1 settings it was given")
     else:
         happened = f"the app did not {wanted} with the v1 settings it was given"
+    return v2_only_advice(stack.app.profile, happened, values=stack.provider_values(),
+                          tenant_id=stack.tenant_id)
+
+
+def v2_only_advice(profile: AppProfile, happened: str, *, values: Mapping[str, str] | None = None,
+                   tenant_id: str = "<tenant id>") -> str:
+    """What ``happened`` on Entra's v1 endpoints, and how the profile marks a v2.0-only app:
+    the settings naming the templates the entra-v1 scenarios switch to v1 (with the value each
+    had, given ``values``), and each written from ``{authority}`` instead (README, "A v2.0-only
+    app")."""
+    settings = v1_switched_settings(profile)
+    given = ", ".join(f"{where} = {{{name}}}" + (f" ({values[name]} here)" if values else "")
+                      for where, name in settings)
+    instead = ", ".join(f"in {where}, {V2_FROM_AUTHORITY[name]} for {{{name}}}"
+                        for where, name in settings)
     return (
         f"On Entra's v1 endpoints {happened}. This scenario hands the app the v1 endpoints "
         f"because the profile gives it {given or 'a template this scenario switches'}. v1's "
-        f"discovery document names https://sts.windows.net/{stack.tenant_id}/ as its issuer, "
+        f"discovery document names https://sts.windows.net/{tenant_id}/ as its issuer, "
         "and its token endpoint wants a resource and returns ID tokens unsigned and without "
         "preferred_username. If the app works on the v2.0 endpoints only, as most OpenID "
         f"Connect libraries do, write those settings from {{authority}} instead ({instead}): "
         "the profile then lacks v1-endpoints and the entra-v1 scenarios are skipped (README, "
         "\"A v2.0-only app\")")
+
+
+def refused_v1_settings(profile: AppProfile, error: AppStartError) -> AppRefusedSettings:
+    """``error``, an app that did not start on the v1 endpoints an ``entra-v1`` scenario hands
+    it (a library that reads the discovery document at start and checks its issuer, as
+    pyoidc's ``provider_config`` does), as that scenario's failure with the advice of
+    :func:`v2_only_advice`: it says nothing of whether the app starts for the others."""
+    happened = (f"the app did not start with the v1 settings it was given ({error.message})")
+    return AppRefusedSettings(v2_only_advice(profile, happened), error.output)
 
 
 @scenario(
