@@ -17,10 +17,13 @@ from typing import Any
 from scenarios.masking import quoted
 from scenarios.protocol_view.names import BROWSER_NAMES, provider_step_name
 
-__all__ = ["NOTE_START", "first_refusal", "refusal_note", "with_refusal"]
+__all__ = ["HELD_START", "NOTE_START", "first_refusal", "held_note", "refusal_note",
+           "with_refusal"]
 
 NOTE_START = "; the provider had refused the app's "
 """How :func:`refusal_note` begins: the console shows the note on a line of its own."""
+HELD_START = "; the provider was still holding the app's "
+"""How :func:`held_note` begins: the console shows it on a line of its own too."""
 SHOWN_REFUSAL = 160
 """Characters of the provider's answer a message quotes."""
 _WHAT = {"keys": "signing keys", "userinfo": "UserInfo", "graph": "Microsoft Graph"}
@@ -123,3 +126,12 @@ def with_refusal(message: str, entries: Iterable[Mapping[str, Any]]) -> str:
         return message
     first, newline, rest = message.partition("\n")
     return f"{first}{note}{newline}{rest}"
+
+
+def held_note(what: str, seconds: float) -> str:
+    """The note for a request the provider was still holding (a ``hang`` fault) when the app
+    gave up on it, ``seconds`` after the sign-in: the request log has it only once the hang
+    ends, so :func:`refusal_note` cannot name it."""
+    return (f"{HELD_START}{what} (this scenario's hang) when the app gave up on it, "
+            f"{seconds:.1f} s after the sign-in: what the browser shows is the app's answer to "
+            "its own timeout")

@@ -25,7 +25,7 @@ from scenarios.app.process import OUTPUT_HEADING, interrupted_by
 from scenarios.app_down import AppDown
 from scenarios.github import inert
 from scenarios.max_failures import FailureCount
-from scenarios.refusals import NOTE_START
+from scenarios.refusals import HELD_START, NOTE_START
 from scenarios.registry import Scenario, WorkerInfo
 from scenarios.results import LABELS, ScenarioResult
 from scenarios.worker import Event, RunOptions, error_result, work
@@ -115,13 +115,15 @@ SHOWN_OUTPUT_LINES = 3
 def console_lines(message: str) -> list[str]:
     """The first :data:`SHOWN_LINES` non-blank lines of ``message``, with the provider's
     refusal (:func:`~scenarios.refusals.with_refusal` puts it at the end of the first line, for
-    reports and CI annotations) on a line of its own: cut with a long first line, the cause
+    reports and CI annotations; ``failure.idp-slow`` its hold) on a line of its own: cut with
+    a long first line, the cause
     would show only in the report; after the app's output's heading, the output's last
     :data:`SHOWN_OUTPUT_LINES` lines."""
     lines = [t for t in message.splitlines() if t.strip()]
-    if lines and NOTE_START in lines[0]:
-        first, _, note = lines[0].partition(NOTE_START)
-        lines[:1] = [first, NOTE_START.removeprefix("; ") + note]
+    for note_start in (NOTE_START, HELD_START):
+        if lines and note_start in lines[0]:
+            first, _, note = lines[0].partition(note_start)
+            lines[:1] = [first, note_start.removeprefix("; ") + note]
     shown = lines[:SHOWN_LINES]
     if OUTPUT_HEADING in shown:
         # What the app printed last says why it stopped (a port in use, its own traceback's

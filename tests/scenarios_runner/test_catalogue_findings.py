@@ -95,6 +95,26 @@ def test_an_app_that_waits_on_the_provider_fails_idp_slow_at_the_allowed_time(
     assert picture is not None and (tmp_path / "slow" / picture).stat().st_size > 0, result
 
 
+def test_an_app_that_gives_up_in_time_on_an_error_page_is_told_the_provider_held_it(
+        tmp_path: Path) -> None:
+    """The app gives up on the hanging token endpoint within its provider_timeout but does not
+    show its failure page (Flask-pyoidc: pyoidc's read timeout ends on Flask's 500 page). The
+    held request is not in the provider's log until the hang ends, so the message named no
+    cause, where failure.idp-down names the dropped connection: it says the provider was still
+    holding the request, so the page is the app's answer to its own timeout."""
+    profile = tiny_profile(tmp_path, extra="provider_timeout = 1\n",
+                           env='OIDC_TOKEN_TIMEOUT = "0.5"\n')
+    status, message = _verdicts(profile, ("failure.idp-slow",), tmp_path / "slow")[
+        "failure.idp-slow"]
+    first = message.splitlines()[0]
+    assert status == "failed" and first.startswith(
+        "AssertionError: the failure page did not appear: no 'Sign-in failed'; "), message
+    assert "; the provider was still holding the app's token request (this scenario's hang) " \
+        "when the app gave up on it, " in first, message
+    assert first.endswith("s after the sign-in: what the browser shows is the app's answer to "
+                          "its own timeout"), message
+
+
 def test_an_app_that_sent_no_nonce_is_told_so(tmp_path: Path) -> None:
     """The ID token's nonce cannot differ from one the app never sent: the failure says it
     sent none and accepted a token with one (and no PKCE either, as the tiny app sends none)."""
