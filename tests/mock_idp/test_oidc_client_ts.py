@@ -11,7 +11,8 @@ browser bundle (``dist/browser/oidc-client-ts.js``, which defines ``window.oidc`
 Node.js, the package or a Chromium the tests are skipped with the reason.
 
 What it proves, as Entra answers a silent request ("Microsoft identity platform and OAuth 2.0
-authorization code flow", ``prompt=none``; the AADSTS error-code reference):
+authorization code flow", ``prompt=none``; "Single sign-on with MSAL.js", *Without user hint*,
+for AADSTS16000; the AADSTS error-code reference):
 
 - both renewals work with the page's two URLs registered as single-page-application redirect
   URIs: the refresh token redeemed from the browser, and the frame's code (the provider's
