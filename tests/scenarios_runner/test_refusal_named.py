@@ -162,3 +162,50 @@ def test_the_quoted_answer_leaves_out_the_trace_and_correlation_ids(provider: Ap
     assert first == (SHOWN + "; the provider had refused the app's token request: "
                      "\"AADSTS900144: The request body must contain the following parameter: "
                      "'resource'.\"")
+
+
+def password_grant(provider: AppClient, token_path: str) -> None:
+    """The app's token request answered with an ID token (ROPC: no browser needed here)."""
+    answer = provider.post(token_path, data={
+        "grant_type": "password", "client_id": REFERENCE_RP_CLIENT_ID,
+        "client_secret": REFERENCE_RP_SECRET, "scope": "openid profile",
+        "resource": "https://graph.microsoft.com", "username": PEOPLE["alice"].upn,
+        "password": PEOPLE["alice"].password})
+    assert answer.status_code == 200 and "id_token" in answer.json(), answer.text
+
+
+def not_signed_in_message(provider: AppClient) -> str:
+    with pytest.raises(AssertionError) as caught:
+        flows.expect_signed_in(cast(Any, _Page()), stack(provider), PEOPLE["alice"])
+    return str(caught.value)
+
+
+def test_a_sign_in_on_the_v1_endpoints_names_the_unsigned_id_token_it_got(provider: AppClient
+                                                                          ) -> None:
+    # python-social-auth's AzureADOAuth2 (v1) looks for a kid in that token and shows
+    # "The authentication response is missing a required field." at every sign-in: the
+    # message said only that, not that Entra's v1 token endpoint signs no ID token.
+    password_grant(provider, f"/{DEFAULT_TENANT_ID}/oauth2/token")
+    first, second = not_signed_in_message(provider).splitlines()
+    assert first.endswith(
+        "; the app's ID token came unsigned from Entra's v1 token endpoint (alg none, no kid, "
+        "as Entra sends it there): an app that asks it for a signature or a signing key "
+        "refuses every sign-in on the v1 endpoints, whose ID token the TLS connection vouches "
+        "for; the v2.0 endpoints sign theirs"), first
+    assert second == "the sign-in did not end at http://127.0.0.1/"
+
+
+def test_a_sign_in_on_the_v2_endpoints_or_a_failure_page_gets_no_such_note(
+        provider: AppClient) -> None:
+    password_grant(provider, f"/{DEFAULT_TENANT_ID}/oauth2/v2.0/token")
+    assert "unsigned" not in not_signed_in_message(provider)
+    password_grant(provider, f"/{DEFAULT_TENANT_ID}/oauth2/token")
+    assert failure_message(provider) == SHOWN  # a failure page is what those scenarios want
+
+
+def test_a_refusal_is_named_before_the_unsigned_id_token(provider: AppClient) -> None:
+    password_grant(provider, f"/{DEFAULT_TENANT_ID}/oauth2/token")
+    wrong_secret(provider)
+    first = not_signed_in_message(provider).splitlines()[0]
+    assert "; the provider had refused the app's token request: 'AADSTS7000215" in first
+    assert "unsigned" not in first
