@@ -195,11 +195,17 @@ def _strict_cookies(page: Page, stack: LiveStack) -> str:
 def _naming_refusal(stack: LiveStack, message: str, *, signing_in: bool = False) -> str:
     """``message`` of a check of the app's page that failed, with the first of the app's
     back-channel requests the provider refused in the scenario, when there was one
-    (:mod:`scenarios.refusals`): the cause an app's bare 500 hides. For a sign-in that did not
+    (:mod:`scenarios.refusals`), since the browser last followed a sign-in URL: the cause an
+    app's bare 500 hides. For a sign-in that did not
     sign the person in (``signing_in``), with no refusal, the unsigned ID token an app on
     Entra's v1 endpoints got there (:func:`~scenarios.refusals.with_sign_in_cause`)."""
     try:
-        entries = stack.provider_requests()
+        # From the last sign-in on (a millisecond early: the log rounds its times), as the
+        # refusals of a part of the scenario before it (a secret that expired and was
+        # renewed since) did not end this one.
+        since = stack.sign_in_started - 0.001
+        entries = [entry for entry in stack.provider_requests()
+                   if not isinstance(wall := entry.get("wall"), float | int) or wall >= since]
     except Exception:  # never in the way of the failure itself
         return message
     return (with_sign_in_cause if signing_in else with_refusal)(message, entries)

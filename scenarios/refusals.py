@@ -87,8 +87,11 @@ def first_refusal(entries: Iterable[Mapping[str, Any]]) -> tuple[str, str] | Non
     """(what was asked, what the provider answered) of the first back-channel request of the
     app (token, keys, discovery, UserInfo, Graph...: any the provider's sign-in pages do not
     make) that got an error status or a fault that replaced its answer; ``None`` if none did.
-    ``entries`` are the provider's request log's, oldest first."""
+    ``entries`` are the provider's request log's, oldest first; the calls the harness made
+    itself (logged with a ``caller``) are not the app's."""
     for entry in entries:
+        if entry.get("caller"):  # the harness's own call (a secret it checks), not the app's
+            continue
         form = (entry.get("request") or {}).get("form")
         name = provider_step_name(str(entry.get("path", "")), str(entry.get("method", "")),
                                   form if isinstance(form, Mapping) else None)

@@ -4,6 +4,7 @@ hides (:mod:`scenarios.refusals`)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any, cast
@@ -11,13 +12,14 @@ from typing import Any, cast
 import pytest
 from asgi_client import AppClient
 
-from mock_idp import create_app
+from mock_idp import create_app, request_log
 from mock_idp.config import (
     DEFAULT_TENANT_ID,
     REFERENCE_RP_CLIENT_ID,
     REFERENCE_RP_SECRET,
     IdpConfig,
 )
+from mock_idp.request_log import CALLER_HEADER
 from scenarios import flows
 from scenarios.live import LiveStack
 from scenarios.people import PEOPLE
@@ -48,23 +50,28 @@ def provider() -> Iterator[AppClient]:
         yield client
 
 
-def stack(provider: AppClient, message: str = SHOWN) -> LiveStack:
+def stack(provider: AppClient, message: str = SHOWN, *, sign_in_started: float = 0.0
+          ) -> LiveStack:
     def provider_requests() -> list[dict[str, Any]]:
         return list(provider.get("/_mock/requests", params={"limit": 2000}).json()["requests"])
 
     return cast(LiveStack, SimpleNamespace(app=_App(message), http=provider,
                                            idp_url=lambda path: path,
-                                           provider_requests=provider_requests))
+                                           provider_requests=provider_requests,
+                                           sign_in_started=sign_in_started))
 
 
-def failure_message(provider: AppClient, message: str = SHOWN) -> str:
+def failure_message(provider: AppClient, message: str = SHOWN, *,
+                    sign_in_started: float = 0.0) -> str:
     with pytest.raises(AssertionError) as caught:
-        flows.expect_failure(cast(Any, None), stack(provider, message), "invalid-secret")
+        flows.expect_failure(cast(Any, None), stack(provider, message,
+                                                    sign_in_started=sign_in_started),
+                             "invalid-secret")
     return str(caught.value)
 
 
-def wrong_secret(provider: AppClient) -> None:
-    answer = provider.post(TOKEN, data={
+def wrong_secret(provider: AppClient, headers: dict[str, str] | None = None) -> None:
+    answer = provider.post(TOKEN, headers=headers, data={
         "grant_type": "client_credentials", "client_id": REFERENCE_RP_CLIENT_ID,
         "client_secret": "not-the-secret", "scope": "https://graph.microsoft.com/.default"})
     assert answer.status_code == 401, answer.text
@@ -174,9 +181,11 @@ def password_grant(provider: AppClient, token_path: str) -> None:
     assert answer.status_code == 200 and "id_token" in answer.json(), answer.text
 
 
-def not_signed_in_message(provider: AppClient) -> str:
+def not_signed_in_message(provider: AppClient, *, sign_in_started: float = 0.0) -> str:
     with pytest.raises(AssertionError) as caught:
-        flows.expect_signed_in(cast(Any, _Page()), stack(provider), PEOPLE["alice"])
+        flows.expect_signed_in(cast(Any, _Page()),
+                               stack(provider, sign_in_started=sign_in_started),
+                               PEOPLE["alice"])
     return str(caught.value)
 
 
@@ -209,3 +218,32 @@ def test_a_refusal_is_named_before_the_unsigned_id_token(provider: AppClient) ->
     first = not_signed_in_message(provider).splitlines()[0]
     assert "; the provider had refused the app's token request: 'AADSTS7000215" in first
     assert "unsigned" not in first
+
+
+def test_the_harness_s_own_refused_call_is_not_the_app_s(provider: AppClient) -> None:
+    # lifecycle.secret-renewal checks that the provider refuses the removed secret with a
+    # token request of its own: that refusal was named as the app's.
+    wrong_secret(provider, headers={CALLER_HEADER: "harness"})
+    assert failure_message(provider) == SHOWN
+
+
+def test_a_refusal_before_the_last_sign_in_started_is_not_named(
+        provider: AppClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    # lifecycle.secret-renewal: the expired secret's refusal (expected), then a renewed secret
+    # and a sign-in that failed for another reason, which the message blamed on the expiry.
+    # The log's real times are set, not waited for: the requests come within a millisecond.
+    def logged_at(wall: float) -> None:
+        monkeypatch.setattr(request_log, "time", SimpleNamespace(
+            time=lambda: wall, perf_counter=time.perf_counter))
+
+    logged_at(1_000.0)
+    wrong_secret(provider)
+    started = 2_000.0
+    logged_at(3_000.0)
+    password_grant(provider, f"/{DEFAULT_TENANT_ID}/oauth2/token")
+    first = not_signed_in_message(provider, sign_in_started=started).splitlines()[0]
+    assert "AADSTS7000215" not in first
+    assert "; the app's ID token came unsigned from Entra's v1 token endpoint" in first
+    assert failure_message(provider, sign_in_started=started) == SHOWN
+    wrong_secret(provider)  # this sign-in's own refusal is still named
+    assert "'AADSTS7000215" in failure_message(provider, sign_in_started=started)
