@@ -21,7 +21,7 @@ from scenarios.masking import quoted
 from scenarios.navigation_log import NavigationLog as NavigationLog  # the journeys' log, kept here
 from scenarios.navigation_log import shown_url
 from scenarios.pages import IdpPasswordPage, IdpStaySignedInPage, IdpUsernamePage
-from scenarios.refusals import with_refusal
+from scenarios.refusals import with_refusal, with_sign_in_cause
 
 PROVIDER_ERRORS = tuple(f"#{name}" for name in (ids.PASSWORD_ERROR, ids.USERNAME_ERROR,
                                                ids.CODE_ERROR, ids.SERVICE_EXCEPTION))
@@ -170,7 +170,7 @@ def expect_signed_in(page: Page, stack: LiveStack, person: Person, *,
     except AssertionError as exc:
         raise AssertionError(_naming_refusal(
             stack, f"{person.upn} is not signed in: {page_shows(page)}"
-            f"{_strict_cookies(page, stack)}\n{exc}")) from exc
+            f"{_strict_cookies(page, stack)}\n{exc}", signing_in=True)) from exc
 
 
 def _strict_cookies(page: Page, stack: LiveStack) -> str:
@@ -192,15 +192,23 @@ def _strict_cookies(page: Page, stack: LiveStack) -> str:
     return f"; {strict_cookie_problem(tuple(names))}" if names else ""
 
 
-def _naming_refusal(stack: LiveStack, message: str) -> str:
+def _naming_refusal(stack: LiveStack, message: str, *, signing_in: bool = False) -> str:
     """``message`` of a check of the app's page that failed, with the first of the app's
     back-channel requests the provider refused in the scenario, when there was one
-    (:mod:`scenarios.refusals`): the cause an app's bare 500 hides."""
+    (:mod:`scenarios.refusals`), since the browser last followed a sign-in URL: the cause an
+    app's bare 500 hides. For a sign-in that did not
+    sign the person in (``signing_in``), with no refusal, the unsigned ID token an app on
+    Entra's v1 endpoints got there (:func:`~scenarios.refusals.with_sign_in_cause`)."""
     try:
-        entries = stack.provider_requests()
+        # From the last sign-in on (a millisecond early: the log rounds its times), as the
+        # refusals of a part of the scenario before it (a secret that expired and was
+        # renewed since) did not end this one.
+        since = stack.sign_in_started - 0.001
+        entries = [entry for entry in stack.provider_requests()
+                   if not isinstance(wall := entry.get("wall"), float | int) or wall >= since]
     except Exception:  # never in the way of the failure itself
         return message
-    return with_refusal(message, entries)
+    return (with_sign_in_cause if signing_in else with_refusal)(message, entries)
 
 
 def first_login(page: Page, stack: LiveStack, person: Person, app: str | None = None) -> None:

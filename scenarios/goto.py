@@ -5,6 +5,7 @@ that came still needs to load)."""
 from __future__ import annotations
 
 import re
+import time
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -38,6 +39,7 @@ def goto_sign_in(page: Page, stack: LiveStack, url: str) -> None:
     raised, and a timeout names the URL whose answer never came (the app's own, when it hangs
     on a call of its own), or the page that came but never finished loading and what of it
     did not come."""
+    stack.sign_in_started = time.time()
     failed: list[Request] = []
     sent = _Loading(page)
 

@@ -103,6 +103,9 @@ class LiveStack:
     people: dict[str, Person] = field(default_factory=lambda: dict(PEOPLE))
     ca_file: Path | None = None
     """The provider's local CA certificate when it serves https."""
+    sign_in_started: float = 0.0
+    """Real time the browser last followed a sign-in URL (:func:`scenarios.goto.goto_sign_in`):
+    a failure names the provider's refusals since then only, not an earlier part's."""
 
     # -- the provider ---------------------------------------------------------------------------
     @property

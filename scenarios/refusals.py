@@ -5,7 +5,11 @@ An app that shows a bare 500 at its callback hides the cause the provider gave i
 endpoint's ``AADSTS500013``, a key set answering 503, a dropped connection); the provider's
 request log (``GET /_mock/requests``, cleared with each scenario's reset) still has it.
 :func:`refusal_note` names it at the end of the first line of a failure message, once, unless
-the message already names it (a scenario that injected the fault and says so).
+the message already names it (a scenario that injected the fault and says so). A sign-in that
+failed with no refusal, after the app redeemed its code at Entra's v1 token endpoint, says
+instead that the ID token it got there is unsigned (:func:`unsigned_v1_note`): an app that looks
+for a signature or a signing key on it refuses every sign-in on the v1 endpoints, and its
+failure page (python-social-auth's "missing a required field") rarely says so.
 """
 
 from __future__ import annotations
@@ -16,14 +20,18 @@ from typing import Any
 
 from scenarios.masking import quoted
 from scenarios.protocol_view.names import BROWSER_NAMES, provider_step_name
+from scenarios.protocol_view.tokens import decode_jwt
 
-__all__ = ["HELD_START", "NOTE_START", "first_refusal", "held_note", "refusal_note",
-           "with_refusal"]
+__all__ = ["HELD_START", "NOTE_STARTS", "NOTE_START", "UNSIGNED_START", "first_refusal",
+           "held_note", "refusal_note", "unsigned_v1_note", "with_refusal", "with_sign_in_cause"]
 
 NOTE_START = "; the provider had refused the app's "
 """How :func:`refusal_note` begins: the console shows the note on a line of its own."""
+UNSIGNED_START = "; the app's ID token came unsigned from Entra's v1 token endpoint"
+"""How :func:`unsigned_v1_note` begins; the console shows it on a line of its own too."""
 HELD_START = "; the provider was still holding the app's "
-"""How :func:`held_note` begins: the console shows it on a line of its own too."""
+"""How :func:`held_note` begins; the console shows it on a line of its own too."""
+NOTE_STARTS = (NOTE_START, UNSIGNED_START, HELD_START)
 SHOWN_REFUSAL = 160
 """Characters of the provider's answer a message quotes."""
 _WHAT = {"keys": "signing keys", "userinfo": "UserInfo", "graph": "Microsoft Graph"}
@@ -81,8 +89,11 @@ def first_refusal(entries: Iterable[Mapping[str, Any]]) -> tuple[str, str] | Non
     """(what was asked, what the provider answered) of the first back-channel request of the
     app (token, keys, discovery, UserInfo, Graph...: any the provider's sign-in pages do not
     make) that got an error status or a fault that replaced its answer; ``None`` if none did.
-    ``entries`` are the provider's request log's, oldest first."""
+    ``entries`` are the provider's request log's, oldest first; the calls the harness made
+    itself (logged with a ``caller``) are not the app's."""
     for entry in entries:
+        if entry.get("caller"):  # the harness's own call (a secret it checks), not the app's
+            continue
         form = (entry.get("request") or {}).get("form")
         name = provider_step_name(str(entry.get("path", "")), str(entry.get("method", "")),
                                   form if isinstance(form, Mapping) else None)
@@ -122,6 +133,49 @@ def with_refusal(message: str, entries: Iterable[Mapping[str, Any]]) -> str:
     """``message`` with :func:`refusal_note` at the end of its first line (the line reports
     and CI annotations show)."""
     note = refusal_note(entries, message)
+    if not note:
+        return message
+    first, newline, rest = message.partition("\n")
+    return f"{first}{note}{newline}{rest}"
+
+
+def _unsigned_v1_id_token(entry: Mapping[str, Any]) -> bool:
+    """Whether ``entry`` is the app's answered request to a v1 token endpoint (no ``/v2.0/``)
+    whose ID token came unsigned (``alg: none``)."""
+    path = str(entry.get("path", ""))
+    if (entry.get("caller") or "/v2.0/" in path
+            or provider_step_name(path, str(entry.get("method", ""))) != "token"):
+        return False
+    status, response = entry.get("status"), entry.get("response")
+    body = response.get("json") if isinstance(response, Mapping) else None
+    token = body.get("id_token") if isinstance(body, Mapping) else None
+    if not isinstance(status, int) or status >= 400 or not isinstance(token, str):
+        return False
+    decoded = decode_jwt(token)
+    return decoded is not None and str(decoded[0].get("alg", "")).lower() == "none"
+
+
+def unsigned_v1_note(entries: Iterable[Mapping[str, Any]]) -> str:
+    """Why an app on Entra's v1 endpoints may refuse every sign-in: ``"; the app's ID token came
+    unsigned from Entra's v1 token endpoint ..."`` when one of its token requests there was
+    answered with one, else ``""``. Entra's v1.0 token endpoint returns its ID tokens with
+    ``alg: none`` and no ``kid`` (coreos/go-oidc #350; "by design" in
+    AzureAD/azure-activedirectory-library-for-java #117: the TLS channel vouches for them, OpenID
+    Connect Core 3.1.3.7 (6)); python-social-auth's ``AzureADOAuth2`` looks for a ``kid`` there
+    (social-core #723) and so refuses everyone."""
+    if not any(_unsigned_v1_id_token(entry) for entry in entries):
+        return ""
+    return (f"{UNSIGNED_START} (alg none, no kid, as Entra sends it there): an app that asks it "
+            "for a signature or a signing key refuses every sign-in on the v1 endpoints, whose "
+            "ID token the TLS connection vouches for; the v2.0 endpoints sign theirs")
+
+
+def with_sign_in_cause(message: str, entries: Iterable[Mapping[str, Any]]) -> str:
+    """``message`` of a sign-in that did not sign the person in, with :func:`refusal_note` at
+    the end of its first line, or, when the provider refused nothing, :func:`unsigned_v1_note`."""
+    entries = list(entries)
+    note = refusal_note(entries, message) or (
+        "" if UNSIGNED_START in message else unsigned_v1_note(entries))
     if not note:
         return message
     first, newline, rest = message.partition("\n")

@@ -42,10 +42,10 @@ _CONTROL_JS = """() => {
 
 def sign_in_elsewhere(page: Page) -> str:
     """A clause to end "the provider's sign-in page did not appear" with, or ``""``: a window
-    ``page`` opened that is still open (``window.open``, as MSAL.js's ``loginPopup`` does; a
-    popup's :meth:`Page.opener` is the page that opened it, see
-    https://playwright.dev/python/docs/api/class-page#page-opener), else a visible button or
-    link named like "Sign in" on ``page``."""
+    ``page`` opened that is still open (``window.open``, as MSAL.js's ``loginPopup`` and
+    oidc-client-ts's ``signinPopup`` do; a popup's :meth:`Page.opener` is the page that opened
+    it, see https://playwright.dev/python/docs/api/class-page#page-opener), else a visible
+    button or link named like "Sign in" on ``page``."""
     with shielded():  # read for a message, also as the app exits
         popups = [other for other in page.context.pages
                   if other is not page and not other.is_closed() and _opened_by(other, page)]
@@ -53,7 +53,8 @@ def sign_in_elsewhere(page: Page) -> str:
             return (f"; it opened a popup window at {_bare(popups[0].url)}, where the scenarios "
                     "do not follow a sign-in: they prove automatic login in the page the "
                     "sign-in URL opened (MSAL.js: loginRedirect rather than loginPopup, "
-                    "https://learn.microsoft.com/entra/identity-platform/scenario-spa-sign-in)")
+                    "https://learn.microsoft.com/entra/identity-platform/scenario-spa-sign-in; "
+                    "oidc-client-ts: signinRedirect rather than signinPopup)")
         try:
             found = page.wait_for_function(_CONTROL_JS, timeout=READ_MS).json_value()
         except Exception:  # no such control, or a page that cannot be read

@@ -25,7 +25,7 @@ from scenarios.app.process import OUTPUT_HEADING, interrupted_by
 from scenarios.app_down import AppDown
 from scenarios.github import inert
 from scenarios.max_failures import FailureCount
-from scenarios.refusals import HELD_START, NOTE_START
+from scenarios.refusals import NOTE_STARTS
 from scenarios.registry import Scenario, WorkerInfo
 from scenarios.results import LABELS, ScenarioResult
 from scenarios.worker import Event, RunOptions, error_result, work
@@ -120,10 +120,10 @@ def console_lines(message: str) -> list[str]:
     would show only in the report; after the app's output's heading, the output's last
     :data:`SHOWN_OUTPUT_LINES` lines."""
     lines = [t for t in message.splitlines() if t.strip()]
-    for note_start in (NOTE_START, HELD_START):
-        if lines and note_start in lines[0]:
-            first, _, note = lines[0].partition(note_start)
-            lines[:1] = [first, note_start.removeprefix("; ") + note]
+    note_start = next((s for s in NOTE_STARTS if lines and s in lines[0]), None)
+    if note_start is not None:
+        first, _, note = lines[0].partition(note_start)
+        lines[:1] = [first, note_start.removeprefix("; ") + note]
     shown = lines[:SHOWN_LINES]
     if OUTPUT_HEADING in shown:
         # What the app printed last says why it stopped (a port in use, its own traceback's

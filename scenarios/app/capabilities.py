@@ -48,7 +48,8 @@ CAPABILITIES: Mapping[str, str] = {
     "multi-connection": "a [[configure]] capture used by a [sign_in] URL (configuring again "
                         "makes a second SSO connection)",
     "https-provider": "[app] env or command naming {ca_file} (the app trusts the https "
-                      "provider's local CA)",
+                      "provider's local CA), or [provider] platform = \"spa\" (the browser, "
+                      "which trusts it, is what reaches the provider)",
     "v1-endpoints": "[app] env or command, or a [[configure]] call, naming {issuer}, "
                     "{discovery_url}, {authorize_url} or {token_url} (an app handed only "
                     "{authority}, or {idp_url} and {tenant_id}, builds its endpoints itself "
@@ -140,7 +141,9 @@ def capabilities_of(profile: AppProfile) -> frozenset[str]:
         found.add("client-secret")
     if profile.admin.disable_sso and profile.admin.enable_sso:
         found.add("sso-toggle")
-    if profile.app.mode != "running" and any(
+    # A single-page app's server never calls the provider: the browser fetches discovery and
+    # redeems the codes, and the scenarios' browsers trust the mock's local CA.
+    if profile.provider.platform == "spa" or profile.app.mode != "running" and any(
             "{ca_file}" in part for part in _app_templates(profile)):
         found.add("https-provider")
     if any(f"{{{name}}}" in text for text in _provider_templates(profile)

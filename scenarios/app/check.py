@@ -43,6 +43,7 @@ from scenarios.app.failure_probe import (
 )
 from scenarios.app.process import OUTPUT_TAIL_LINES, with_output
 from scenarios.app.profile import AppProfile
+from scenarios.app.self_posting import SCRIPT, posts_itself, submit
 from scenarios.app.servers import AppStartError
 from scenarios.app.validation import ProfileError
 from scenarios.github import say
@@ -61,12 +62,6 @@ _META_REFRESH = re.compile(
     r"""<meta\s+http-equiv\s*=\s*["']?refresh["']?\s+content\s*=\s*(["'])\s*0\s*;\s*"""
     r"""url\s*=\s*["']?(?P<url>[^"'>]+?)["']?\s*\1""", re.IGNORECASE)
 
-# A POST form and a script on the same page: the script may submit the form as the page loads
-# (Auth.js starts a sign-in only by a POST carrying its CSRF token, which a script fetches).
-_POST_FORM = re.compile(
-    r"""<form\b(?=[^>]*\bmethod\s*=\s*["']?post\b)(?:[^>]*\baction\s*=\s*(["'])(?P<action>.*?)\1)?""",
-    re.IGNORECASE | re.DOTALL)
-_SCRIPT = re.compile(r"<script\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -116,23 +111,12 @@ class _Report:
         return sum(f.level == "PROBLEM" for f in self.findings)
 
 
-def _posts_itself(page: httpx.Response, app_base: str) -> str | None:
-    """Where a page of the app posts a form to the app itself when a script of its own may
-    submit it as it loads (the scenarios' hand-off of an app whose sign-in starts only by a
-    POST, as Auth.js's does): the form's action, else ``None``. The check runs no script, so
-    it cannot follow that post; the scenarios' browser does."""
-    form = _POST_FORM.search(page.text)
-    if form is None or _SCRIPT.search(page.text) is None:
-        return None
-    action = urljoin(str(page.url), html.unescape(form.group("action") or ""))
-    return action if host_of(action) == host_of(app_base) else None
-
-
 def _follow_to_provider(http: httpx.Client, url: str, app_base: str
                         ) -> tuple[str, str | None, Literal["page", "posting", "script"] | None]:
     """Follow the app's own redirects from ``url``; return (what happened, URL that left the
     app or ``None``, whether it ended on a page of the app: ``"posting"`` for one that may post
-    itself on (:func:`_posts_itself`), ``"script"`` for another with a script, which may send
+    itself on (:func:`~scenarios.app.self_posting.posts_itself`) when posting its form as it
+    would leads nowhere, ``"script"`` for another with a script, which may send
     the browser on by itself, else ``"page"``, which waits for a click)."""
     current = url
     for _ in range(MAX_APP_REDIRECTS):
@@ -149,12 +133,17 @@ def _follow_to_provider(http: httpx.Client, url: str, app_base: str
                 return "redirects away", target, None
             current = target
             continue
-        if response.is_success and (action := _posts_itself(response, app_base)) is not None:
+        if response.is_success and (action := posts_itself(response, app_base)) is not None:
+            if (posted_to := submit(http, response, action)) is not None:
+                if host_of(posted_to) != host_of(app_base):
+                    return "redirects away", posted_to, None
+                current = posted_to
+                continue
             return (f"is a page whose script may post its form to {action} as it loads (an app "
                     "whose sign-in starts only by a POST, as Auth.js's does): the check runs no "
                     "script and cannot follow it, the scenarios' browser does (a page that "
                     "waits for a click fails them)"), None, "posting"
-        if response.is_success and _SCRIPT.search(response.text) is not None:
+        if response.is_success and SCRIPT.search(response.text) is not None:
             # next-auth v4's signIn() fetches the CSRF token, POSTs by fetch and then sets
             # window.location: a script with no form in the page, as MSAL.js's loginRedirect.
             return ("is a page whose script may start the sign-in as it loads (next-auth v4's "

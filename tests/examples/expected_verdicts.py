@@ -269,8 +269,7 @@ def spa_ignores() -> Verdict:
 
 MSAL_SPA: Mapping[str, Verdict] = {
     **COMMON,
-    "auto-login.v1-endpoints": Verdict(
-        "skipped", "the profile lacks https-provider (", "skip: no https-provider, v1-endpoints"),
+    "auto-login.v1-endpoints": skip("v1-endpoints"),
     "failure.v1-unsigned-over-http": Verdict(
         "skipped", "the profile lacks http-provider (", "skip: https only (MSAL.js)"),
     "failure.expired-secret": skip("client-secret"),

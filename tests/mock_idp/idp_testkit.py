@@ -39,7 +39,7 @@ from mock_idp.testing import MockIdp
 
 if TYPE_CHECKING:
     import pytest
-    from playwright.sync_api import Page
+    from playwright.sync_api import BrowserContext, Page, Request
 
 TENANT = DEFAULT_TENANT_ID
 DOMAIN = DEFAULT_DOMAIN
@@ -260,6 +260,18 @@ def token_requests(idp: MockIdp, version: str = "2.0") -> int:
     path = paths(idp.tenant_id, version)["token"]
     log = idp.http.get("/_mock/requests", params={"path": path, "limit": "2000"}).json()
     return sum(1 for entry in log["requests"] if entry["path"] == path)
+
+
+def record_token_requests(context: BrowserContext, idp: MockIdp, into: list[Request]) -> None:
+    """Append to ``into`` each token request (a ``POST`` to the v2.0 token endpoint) a page of
+    ``context`` sends: what a single-page app redeems from the browser itself."""
+    token_path = f"{urlsplit(idp.authority).path}/oauth2/v2.0/token"
+
+    def record(request: Request) -> None:
+        if urlsplit(request.url).path == token_path and request.method == "POST":
+            into.append(request)
+
+    context.on("request", record)
 
 
 def redirect_params(response: httpx.Response) -> dict[str, str]:

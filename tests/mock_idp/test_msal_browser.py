@@ -35,7 +35,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from idp_testkit import ALICE, CLIENT_ID, password, token_requests
+from idp_testkit import ALICE, CLIENT_ID, password, record_token_requests, token_requests
 from playwright.sync_api import Browser, Page, Request, expect
 from starlette.applications import Starlette
 from starlette.requests import Request as HttpRequest
@@ -130,13 +130,7 @@ def spa(msal_browser: Path, idp: MockIdp) -> Iterator[Spa]:
 def page(chromium: Browser, spa: Spa, idp: MockIdp) -> Iterator[Page]:
     context = chromium.new_context(ignore_https_errors=True)
     context.set_default_timeout(TIMEOUT_MS)
-    token_path = f"{urlsplit(idp.authority).path}/oauth2/v2.0/token"
-
-    def record(request: Request) -> None:
-        if urlsplit(request.url).path == token_path and request.method == "POST":
-            spa.token_requests.append(request)
-
-    context.on("request", record)
+    record_token_requests(context, idp, spa.token_requests)
     yield context.new_page()
     context.close()
 

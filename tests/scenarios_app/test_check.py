@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from sample_apps import failing_profile, tiny_profile
@@ -16,7 +17,7 @@ from sample_apps.partner_rp import partner_profile
 from scenarios_runner.page_server import Pages, serving
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from mock_idp.testing import MockIdp
@@ -465,3 +466,59 @@ me_url = "/me"
         assert found.endswith("answered HTTP 200 with a page instead of sending the browser to "
                               "the provider (the scenarios expect a redirect: no click on a "
                               "page in between)"), found
+
+
+def form_begin_app(launch: AppLaunch) -> Starlette:
+    """An app whose sign-in starts only by a POST with the CSRF token the page carries, as
+    social-auth-app-django 8's ``social:begin``: its sign-in page posts the form as it loads."""
+    token = "csrf-token-of-the-page"
+
+    async def login(request: Request) -> HTMLResponse:
+        page = HTMLResponse('<form id="go" method="post" action="/login/entra/">'
+                            f'<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
+                            '<input type="hidden" name="next" value="/account">'
+                            '<button type="submit">Sign In</button></form>'
+                            '<script>document.getElementById("go").submit();</script>')
+        page.set_cookie("csrftoken", token)
+        return page
+
+    async def begin(request: Request) -> Response:
+        form = await request.form()
+        if token != form.get("csrfmiddlewaretoken") or token != request.cookies.get("csrftoken"):
+            return HTMLResponse("CSRF verification failed", status_code=403)
+        query = urlencode({"client_id": launch.env["CLIENT_ID"], "response_type": "code",
+                           "redirect_uri": launch.env["REDIRECT_URI"], "state": "s"})
+        return RedirectResponse(f"{launch.env['AUTHORIZE_URL']}?{query}", status_code=302)
+
+    async def me(request: Request) -> JSONResponse:
+        return JSONResponse({}, status_code=401)
+
+    return Starlette(routes=[Route("/login", login), Route("/me", me),
+                             Route("/login/entra/", begin, methods=["POST"])])
+
+
+def test_a_sign_in_page_that_posts_its_own_form_is_followed_by_posting_it(tmp_path: Path
+                                                                          ) -> None:
+    # python-social-auth's Django app starts a sign-in only by a POST: the check said it
+    # could not follow the page, and missed what the posted form leads to (here /common for
+    # a single-tenant app, which Entra refuses with AADSTS50194).
+    path = tmp_path / "form-begin.toml"
+    path.write_text("""\
+[app]
+asgi = "scenarios_app.test_check:form_begin_app"
+[app.env]
+CLIENT_ID = "{client_id}"
+REDIRECT_URI = "{redirect_uri}"
+AUTHORIZE_URL = "{idp_url}/common/oauth2/authorize"
+[provider]
+redirect_uris = ["{base_url}/complete/entra/"]
+[sign_in]
+urls = { login = "/login" }
+[signed_in]
+me_url = "/me"
+""", encoding="utf-8")
+    code, lines = _check(path)
+    [found] = [line for line in lines if "sign-in URL 'login'" in line]
+    assert found.startswith("PROBLEM  sign-in URL 'login' signs in through /common, which "
+                            "Entra refuses for a single-tenant app (AADSTS50194)"), lines
+    assert code == 1

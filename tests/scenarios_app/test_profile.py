@@ -77,6 +77,20 @@ def test_an_https_only_profile_and_one_handed_v1_switched_endpoints(tmp_path: Pa
     assert "v1-endpoints" in given.capabilities
 
 
+def test_a_single_page_app_reaches_an_https_provider_without_a_ca_file(tmp_path: Path) -> None:
+    """The browser, not the app's server, talks to the provider for a single-page app (and
+    trusts the mock's CA): an SPA handed {issuer} is not told to read {ca_file}, which it has
+    no use for; the entra-v1 scenario runs and says why it fails instead."""
+    spa = MINIMAL.replace('OIDC_AUTHORITY = "{authority}"', 'OIDC_AUTHORITY = "{issuer}"').replace(
+        'OIDC_CLIENT_SECRET = "{client_secret}"\n', "").replace(
+        "[provider]\n", '[provider]\nhttps = true\nplatform = "spa"\n')
+    profile = load_profile(_write(tmp_path, spa))
+    assert {"https-provider", "v1-endpoints"} <= profile.capabilities
+    assert skip_reason({"customer-sso", "https-provider", "v1-endpoints"}, profile) is None
+    web = load_profile(_write(tmp_path, spa.replace('platform = "spa"\n', "")))
+    assert "https-provider" not in web.capabilities
+
+
 def test_an_app_handed_the_providers_host_and_tenant_is_told_it_builds_its_own_endpoints(
         tmp_path: Path) -> None:
     """django-auth-adfs takes a server and a tenant and builds the v1 endpoints itself: the

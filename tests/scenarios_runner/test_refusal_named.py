@@ -4,6 +4,7 @@ hides (:mod:`scenarios.refusals`)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any, cast
@@ -11,13 +12,14 @@ from typing import Any, cast
 import pytest
 from asgi_client import AppClient
 
-from mock_idp import create_app
+from mock_idp import create_app, request_log
 from mock_idp.config import (
     DEFAULT_TENANT_ID,
     REFERENCE_RP_CLIENT_ID,
     REFERENCE_RP_SECRET,
     IdpConfig,
 )
+from mock_idp.request_log import CALLER_HEADER
 from scenarios import flows
 from scenarios.live import LiveStack
 from scenarios.people import PEOPLE
@@ -48,23 +50,28 @@ def provider() -> Iterator[AppClient]:
         yield client
 
 
-def stack(provider: AppClient, message: str = SHOWN) -> LiveStack:
+def stack(provider: AppClient, message: str = SHOWN, *, sign_in_started: float = 0.0
+          ) -> LiveStack:
     def provider_requests() -> list[dict[str, Any]]:
         return list(provider.get("/_mock/requests", params={"limit": 2000}).json()["requests"])
 
     return cast(LiveStack, SimpleNamespace(app=_App(message), http=provider,
                                            idp_url=lambda path: path,
-                                           provider_requests=provider_requests))
+                                           provider_requests=provider_requests,
+                                           sign_in_started=sign_in_started))
 
 
-def failure_message(provider: AppClient, message: str = SHOWN) -> str:
+def failure_message(provider: AppClient, message: str = SHOWN, *,
+                    sign_in_started: float = 0.0) -> str:
     with pytest.raises(AssertionError) as caught:
-        flows.expect_failure(cast(Any, None), stack(provider, message), "invalid-secret")
+        flows.expect_failure(cast(Any, None), stack(provider, message,
+                                                    sign_in_started=sign_in_started),
+                             "invalid-secret")
     return str(caught.value)
 
 
-def wrong_secret(provider: AppClient) -> None:
-    answer = provider.post(TOKEN, data={
+def wrong_secret(provider: AppClient, headers: dict[str, str] | None = None) -> None:
+    answer = provider.post(TOKEN, headers=headers, data={
         "grant_type": "client_credentials", "client_id": REFERENCE_RP_CLIENT_ID,
         "client_secret": "not-the-secret", "scope": "https://graph.microsoft.com/.default"})
     assert answer.status_code == 401, answer.text
@@ -162,3 +169,81 @@ def test_the_quoted_answer_leaves_out_the_trace_and_correlation_ids(provider: Ap
     assert first == (SHOWN + "; the provider had refused the app's token request: "
                      "\"AADSTS900144: The request body must contain the following parameter: "
                      "'resource'.\"")
+
+
+def password_grant(provider: AppClient, token_path: str) -> None:
+    """The app's token request answered with an ID token (ROPC: no browser needed here)."""
+    answer = provider.post(token_path, data={
+        "grant_type": "password", "client_id": REFERENCE_RP_CLIENT_ID,
+        "client_secret": REFERENCE_RP_SECRET, "scope": "openid profile",
+        "resource": "https://graph.microsoft.com", "username": PEOPLE["alice"].upn,
+        "password": PEOPLE["alice"].password})
+    assert answer.status_code == 200 and "id_token" in answer.json(), answer.text
+
+
+def not_signed_in_message(provider: AppClient, *, sign_in_started: float = 0.0) -> str:
+    with pytest.raises(AssertionError) as caught:
+        flows.expect_signed_in(cast(Any, _Page()),
+                               stack(provider, sign_in_started=sign_in_started),
+                               PEOPLE["alice"])
+    return str(caught.value)
+
+
+def test_a_sign_in_on_the_v1_endpoints_names_the_unsigned_id_token_it_got(provider: AppClient
+                                                                          ) -> None:
+    # python-social-auth's AzureADOAuth2 (v1) looks for a kid in that token and shows
+    # "The authentication response is missing a required field." at every sign-in: the
+    # message said only that, not that Entra's v1 token endpoint signs no ID token.
+    password_grant(provider, f"/{DEFAULT_TENANT_ID}/oauth2/token")
+    first, second = not_signed_in_message(provider).splitlines()
+    assert first.endswith(
+        "; the app's ID token came unsigned from Entra's v1 token endpoint (alg none, no kid, "
+        "as Entra sends it there): an app that asks it for a signature or a signing key "
+        "refuses every sign-in on the v1 endpoints, whose ID token the TLS connection vouches "
+        "for; the v2.0 endpoints sign theirs"), first
+    assert second == "the sign-in did not end at http://127.0.0.1/"
+
+
+def test_a_sign_in_on_the_v2_endpoints_or_a_failure_page_gets_no_such_note(
+        provider: AppClient) -> None:
+    password_grant(provider, f"/{DEFAULT_TENANT_ID}/oauth2/v2.0/token")
+    assert "unsigned" not in not_signed_in_message(provider)
+    password_grant(provider, f"/{DEFAULT_TENANT_ID}/oauth2/token")
+    assert failure_message(provider) == SHOWN  # a failure page is what those scenarios want
+
+
+def test_a_refusal_is_named_before_the_unsigned_id_token(provider: AppClient) -> None:
+    password_grant(provider, f"/{DEFAULT_TENANT_ID}/oauth2/token")
+    wrong_secret(provider)
+    first = not_signed_in_message(provider).splitlines()[0]
+    assert "; the provider had refused the app's token request: 'AADSTS7000215" in first
+    assert "unsigned" not in first
+
+
+def test_the_harness_s_own_refused_call_is_not_the_app_s(provider: AppClient) -> None:
+    # lifecycle.secret-renewal checks that the provider refuses the removed secret with a
+    # token request of its own: that refusal was named as the app's.
+    wrong_secret(provider, headers={CALLER_HEADER: "harness"})
+    assert failure_message(provider) == SHOWN
+
+
+def test_a_refusal_before_the_last_sign_in_started_is_not_named(
+        provider: AppClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    # lifecycle.secret-renewal: the expired secret's refusal (expected), then a renewed secret
+    # and a sign-in that failed for another reason, which the message blamed on the expiry.
+    # The log's real times are set, not waited for: the requests come within a millisecond.
+    def logged_at(wall: float) -> None:
+        monkeypatch.setattr(request_log, "time", SimpleNamespace(
+            time=lambda: wall, perf_counter=time.perf_counter))
+
+    logged_at(1_000.0)
+    wrong_secret(provider)
+    started = 2_000.0
+    logged_at(3_000.0)
+    password_grant(provider, f"/{DEFAULT_TENANT_ID}/oauth2/token")
+    first = not_signed_in_message(provider, sign_in_started=started).splitlines()[0]
+    assert "AADSTS7000215" not in first
+    assert "; the app's ID token came unsigned from Entra's v1 token endpoint" in first
+    assert failure_message(provider, sign_in_started=started) == SHOWN
+    wrong_secret(provider)  # this sign-in's own refusal is still named
+    assert "'AADSTS7000215" in failure_message(provider, sign_in_started=started)

@@ -19,7 +19,7 @@ import pytest
 from scenarios import Registry, Scenario, ScenarioContext, WorkerInfo
 from scenarios.__main__ import EXIT_USAGE, main
 from scenarios.app.process import with_output
-from scenarios.refusals import held_note, with_refusal
+from scenarios.refusals import held_note, with_refusal, with_sign_in_cause
 from scenarios.report import write_html
 from scenarios.results import RunSummary, ScenarioResult
 from scenarios.runner import MANIFEST, RunOptions, run
@@ -395,11 +395,11 @@ def test_a_long_message_line_is_cut_at_a_word_as_a_scenario_finishes() -> None:
     assert reason.startswith(shown[:-1]) and reason[len(shown) - 1] == " ", shown
 
 
-def _shown_as_it_fails(scenario_id: str, message: str) -> list[str]:
-    """The console's lines under a scenario that failed with ``message``."""
+def shown_as_it_finishes(message: str) -> list[str]:
+    """The console's lines under a failed scenario's own, stripped."""
     out = io.StringIO()
     Progress(out, show_worker=False).finished(ScenarioResult(
-        id=scenario_id, title="t", proves="p", group=scenario_id.split(".")[0],
+        id="auto-login.first-login", title="t", proves="p", group="auto-login",
         status="failed", seconds=1.0, message=message))
     return [line.strip() for line in out.getvalue().splitlines()[1:]]
 
@@ -412,7 +412,7 @@ def test_the_providers_refusal_gets_a_line_of_its_own_as_a_scenario_finishes() -
             "error": "invalid_client",
             "error_description": "AADSTS7000215: Invalid client secret provided. Trace ID: x"}}}])
     assert len(message.splitlines()[0]) > 200  # cut on the console, the note would be lost
-    shown = _shown_as_it_fails("auto-login.first-login", message)
+    shown = shown_as_it_finishes(message)
     assert shown[0].startswith("the app showed 'Internal Server Error'"), shown
     assert shown[1] == ("the provider had refused the app's token request: "
                         "'AADSTS7000215: Invalid client secret provided.'"), shown
@@ -424,7 +424,7 @@ def test_the_providers_hold_gets_a_line_of_its_own_as_a_scenario_finishes() -> N
     on is the cause its 500 page hides, as a refusal is: shown whole, not cut off the line."""
     first = "the failure page did not appear: the app showed /callback with HTTP 500 " + "x " * 70
     message = f"{first.strip()}{held_note('token request', 5.87)}"
-    shown = _shown_as_it_fails("failure.idp-slow", message)
+    shown = shown_as_it_finishes(message)
     assert shown[0].startswith("the failure page did not appear: the app showed"), shown
     assert shown[1] == ("the provider was still holding the app's token request (this "
                         "scenario's hang) when the app gave up on it, 5.9 s after the sign-in: "
@@ -444,3 +444,15 @@ def test_an_apps_start_failure_shows_the_last_lines_it_printed_as_a_scenario_fin
     assert shown == ["the app did not start: its process exited with code 1",
                      "--- the app's output (last lines) ---", "Traceback (most recent call last):",
                      "File app.py, line 9", "OSError: [Errno 98] Address already in use"], shown
+
+
+def test_the_unsigned_v1_id_token_gets_a_line_of_its_own_as_a_scenario_finishes() -> None:
+    first = "alice is not signed in: the page at /login-error shows " + "its text " * 20
+    message = with_sign_in_cause(f"{first.strip()}\nthe sign-in did not end at /account", [{
+        "path": "/tenant/oauth2/token", "method": "POST", "status": 200,
+        "response": {"json": {"id_token": "eyJ0eXAiOiJKV1QiLCJhbGciOiJub25lIn0.e30."}}}])
+    shown = shown_as_it_finishes(message)
+    assert shown[0].startswith("alice is not signed in"), shown
+    assert shown[1].startswith("the app's ID token came unsigned from Entra's v1 token "
+                               "endpoint"), shown
+    assert shown[2] == "the sign-in did not end at /account", shown

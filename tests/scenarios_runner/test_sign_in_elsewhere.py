@@ -42,6 +42,7 @@ def test_a_sign_in_opened_in_a_popup_window_is_named(page: Page) -> None:
                               f"popup window at {APP}/authorize?…, where the scenarios do not "
                               "follow a sign-in"), message
     assert "secret" not in message and "loginRedirect rather than loginPopup" in message
+    assert "oidc-client-ts: signinRedirect rather than signinPopup" in message
 
 
 @pytest.mark.parametrize(("status", "body", "said"), [
