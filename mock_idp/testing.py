@@ -41,10 +41,12 @@ from .serving import (
     url_host,
 )
 from .testing_checks import (
+    MEMBERS_PER_REQUEST,
     app_path,
     clock_move,
     directory_role_id,
     graph_path,
+    member_binds,
     path_segment,
     principal_path,
 )
@@ -301,30 +303,42 @@ class MockIdp:
                   tenant: str | None = None) -> TestGroup:
         """Create a group (``unified``: a Microsoft 365 group) with members (user or group ids;
         UPNs are looked up)."""
-        body: dict[str, Any] = {"displayName": display_name,
-                                "mailNickname": group_mail_nickname(display_name),
-                                "securityEnabled": security_enabled, "mailEnabled": unified,
-                                "groupTypes": ["Unified"] if unified else []}
-        created = self.graph("POST", "groups", json=body, tenant=tenant).json()
-        group = TestGroup(id=created["id"], display_name=created["displayName"])
-        self.add_members(group.id, members, tenant=tenant)
-        return group
+        return self._create_group(display_name, [self._object_id(m, tenant) for m in members],
+                                  security_enabled=security_enabled, unified=unified,
+                                  tenant=tenant)
 
     def add_groups(self, count: int, *, member: str, prefix: str = "Group",
                    tenant: str | None = None) -> list[TestGroup]:
         """``count`` security groups with ``member`` (user id or UPN) in each, e.g. to push a
-        user past the groups overage (200 in a JWT)."""
-        return [self.add_group(f"{prefix} {i + 1:03d}", members=[member], tenant=tenant)
+        user past the groups overage (200 in a JWT): one request a group, the member looked
+        up once."""
+        member_id = self._object_id(member, tenant)
+        return [self._create_group(f"{prefix} {i + 1:03d}", [member_id], tenant=tenant)
                 for i in range(count)]
+
+    def _create_group(self, display_name: str, member_ids: Sequence[str], *,
+                      security_enabled: bool = True, unified: bool = False,
+                      tenant: str | None = None) -> TestGroup:
+        # Graph's "Create group" takes the first members in ``members@odata.bind``, up to 20
+        # (learn.microsoft.com/graph/api/group-post-groups); the rest go in PATCHes of 20.
+        body: dict[str, Any] = {"displayName": display_name,
+                                "mailNickname": group_mail_nickname(display_name),
+                                "securityEnabled": security_enabled, "mailEnabled": unified,
+                                "groupTypes": ["Unified"] if unified else []}
+        if member_ids:
+            body["members@odata.bind"] = member_binds(member_ids[:MEMBERS_PER_REQUEST])
+        created = self.graph("POST", "groups", json=body, tenant=tenant).json()
+        group = TestGroup(id=created["id"], display_name=created["displayName"])
+        self.add_members(group.id, member_ids[MEMBERS_PER_REQUEST:], tenant=tenant)
+        return group
 
     def add_members(self, group_id: str, members: Sequence[str], *,
                     tenant: str | None = None) -> None:
         ids = [self._object_id(m, tenant) for m in members]
-        for start in range(0, len(ids), 20):
-            binds = [f"https://graph.microsoft.com/v1.0/directoryObjects/{i}"
-                     for i in ids[start:start + 20]]
-            self.graph("PATCH", f"groups/{path_segment(group_id)}",
-                       json={"members@odata.bind": binds}, tenant=tenant)
+        for start in range(0, len(ids), MEMBERS_PER_REQUEST):
+            self.graph("PATCH", f"groups/{path_segment(group_id)}", tenant=tenant,
+                       json={"members@odata.bind": member_binds(
+                           ids[start:start + MEMBERS_PER_REQUEST])})
 
     def configure_claims(self, client_id: str, *, group_membership_claims: str | None = None,
                          id_token: Sequence[str | dict[str, Any]] | None = None,

@@ -4,6 +4,7 @@ they put a caller's value into a URL path."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from urllib.parse import quote
 
@@ -57,3 +58,13 @@ def app_path(client_id: str) -> str:
 
 def principal_path(client_id: str) -> str:
     return f"servicePrincipals(appId='{path_segment(client_id)}')"
+
+
+MEMBERS_PER_REQUEST = 20
+"""Members one ``members@odata.bind`` may add, when a group is created or updated (Graph's
+limit per request: learn.microsoft.com/graph/api/group-post-members)."""
+
+
+def member_binds(object_ids: Sequence[str]) -> list[str]:
+    """``members@odata.bind``'s value: a directory object URL for each id."""
+    return [f"https://graph.microsoft.com/v1.0/directoryObjects/{i}" for i in object_ids]

@@ -192,6 +192,28 @@ def test_mock_idp_claim_helpers() -> None:
             idp.set_custom_claims(erin.upn, id_token={"sub": "someone"})
 
 
+def test_groups_are_made_in_one_request_each_with_their_members() -> None:
+    """``add_groups`` looks its member up once and puts it in each group's creation (Graph's
+    ``members@odata.bind``, up to 20 a request): 200 groups for the overage were 600 requests
+    (a look-up, a creation and a PATCH each), a third of an MSAL overage test's CPU."""
+    with MockIdp() as idp:
+        erin = idp.add_user("erin")
+        sent: list[str] = []
+        idp.http.event_hooks["request"].append(lambda r: sent.append(f"{r.method} {r.url.path}"))
+        teams = idp.add_groups(5, member=erin.upn, prefix="Team")
+        assert len(sent) == 6 and sum(s.startswith("POST ") for s in sent) == 5, sent
+        for team in teams:
+            members = idp.graph("GET", f"groups/{team.id}/members").json()["value"]
+            assert [m["id"] for m in members] == [erin.id]
+        del sent[:]
+        people = [idp.add_user(f"user{i}").id for i in range(23)]
+        del sent[:]
+        crowd = idp.add_group("Crowd", members=people)  # 20 at its creation, 3 in a PATCH
+        assert [s.split()[0] for s in sent] == ["POST", "PATCH"], sent
+        members = idp.graph("GET", f"groups/{crowd.id}/members?$top=999").json()["value"]
+        assert sorted(m["id"] for m in members) == sorted(people)
+
+
 def test_mock_idp_helpers_take_a_guest_upn() -> None:
     """A guest's UPN holds ``#EXT#``: sent unencoded, the ``#`` would end the URL's path."""
     guest = "zed_fabrikam.onmicrosoft.com#EXT#@contoso.onmicrosoft.com"

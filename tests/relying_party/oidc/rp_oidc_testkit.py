@@ -15,6 +15,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
+from pool_keys import distinct_rsa_keys
 
 NOW = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
 TID = "6f2c1a9e-3b7d-4e58-a1c4-92d0b7e5f318"
@@ -61,8 +62,13 @@ class KeyPair:
 
 
 @functools.cache
+def _rsa_keys() -> tuple[rsa.RSAPrivateKey, ...]:
+    """From the session's key pool (``pool_keys``), on first use."""
+    return distinct_rsa_keys(3)
+
+
 def _rsa(index: int) -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return _rsa_keys()[index]
 
 
 def rsa_key(kid: str | None = "rsa-1", *, index: int = 0, alg: str = "RS256") -> KeyPair:
