@@ -60,7 +60,13 @@ def preflight(options: ConformanceOptions, control: MockControl) -> None:
     except httpx.HTTPError as exc:
         raise SetupError(f"the RP is not reachable at {url}: {exc}") from None
     status = response.status_code
-    if not (status in (401, 403) or 300 <= status < 400):
+    if options.shown_signed_in is not None:
+        # A page that shows who is signed in: the browser reads it (run_rows, before the
+        # plain sign-in, asks it to show nobody without a session); here it must answer.
+        if not 200 <= status < 300:
+            raise SetupError(f"the [signed_in] page {url} answered {status}; it must answer "
+                             "2xx, showing who is signed in, or nobody")
+    elif not (status in (401, 403) or 300 <= status < 400):
         raise SetupError(f"--check {url} answered {status} without a session; it must answer "
                          "401, 403 or a redirect when not signed in (and 2xx when signed in)")
     skew = _clock_skew(response, control)
