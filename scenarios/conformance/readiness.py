@@ -108,6 +108,15 @@ def sign_in_problem(options: ConformanceOptions, obs: LoginObservation,
     if obs.strict_cookies and obs.refusal is None:
         return (f"a plain sign-in at this mock provider did not sign the app in{page}{said}: "
                 f"{strict_cookie_problem(obs.strict_cookies)}")
+    if options.shown_signed_in is not None and obs.refusal is None:
+        # What tells "signed in" is the profile's own selector and text: a mistyped one fails
+        # here as an app that refused the sign-in would, and the page the sign-in ended on
+        # (quoted) tells which it is.
+        return (f"after a plain sign-in at this mock provider the [signed_in] page "
+                f"{options.rp_url(options.check)} does not show anyone signed in{page}{said}: "
+                "check the profile's [signed_in] selector and text against what that page shows "
+                "once signed in; if they are right, the app refused a valid sign-in (check its "
+                "client id, redirect URI, issuer and CA file)")
     return (f"a plain sign-in at this mock provider did not sign the app in{page}{said}: an app "
             "that refuses a valid sign-in would seem to pass every REJECT row. Check its client "
             "id and secret, redirect URI, issuer and CA file")

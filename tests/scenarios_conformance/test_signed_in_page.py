@@ -50,6 +50,24 @@ def test_a_page_that_shows_the_selector_to_anyone_is_refused(
             "or text must be shown only while signed in") in err, err
 
 
+@pytest.mark.browser
+def test_a_selector_the_signed_in_page_never_shows_is_named_as_the_profiles(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The app signs in, but the profile's selector is mistyped: the preflight's plain sign-in
+    fails naming the profile's selector and text first, and quotes the page the sign-in ended
+    on, not only the app's client id and secret."""
+    profile = state_profile(tmp_path, bind=True, signed_in_selector="#signed-in")
+    code = main(["conformance", "--app", str(profile), "--only", "rp-response_type-code"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "scenarios conformance: preflight: after a plain sign-in at this mock provider the " \
+           "[signed_in] page http://127.0.0.1:" in err, err
+    assert ('/ does not show anyone signed in (page HTTP 200: "Account Signed in as '
+            'alice@contoso.onmicrosoft.com"); the provider\'s token endpoint answered HTTP 200: '
+            "check the profile's [signed_in] selector and text against what that page shows "
+            "once signed in") in err, err
+
+
 def test_a_profile_with_neither_me_url_nor_page_is_refused(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     profile = state_profile(tmp_path, bind=True, signed_in_selector="#signed-in-as")
