@@ -30,7 +30,9 @@ Each row
 2. Open a fresh browser context (no IdP or RP session), go to ``--rp`` + ``--start``, sign in
    at the provider's sign-in page as ``--user``, and wait until the browser is back at the RP.
 3. Ask ``--check`` with the browser's cookies: 2xx is signed in; 401, 403 or a redirect (to a
-   login page) is not.
+   login page) is not. A profile without ``me_url`` names a page instead (``[signed_in]
+   page``, a single-page app's): it is opened in the row's browser, and shows its selector
+   (and text) only while someone is signed in.
 4. A REJECT row the RP refused: clear the faults and sign in again in the same browser, plainly
    (the provider's session answers, a few redirects): the refusal counts only if that signs the
    RP in; otherwise the row fails, as its refusal may not be for the row's fault.

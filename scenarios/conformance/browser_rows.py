@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from mock_idp.faults import USERINFO_KINDS
 from scenarios.app.page_summary import BROWSER_ERROR_PAGE
 from scenarios.app_exit import ended_by_app_exit
-from scenarios.conformance.control import MockControl
+from scenarios.conformance.control import MockControl, SetupError
 from scenarios.conformance.evidence import ProviderEvidence, evidence_of
 from scenarios.conformance.hashes import hash_endpoint
 from scenarios.conformance.judging import Refusal
@@ -47,6 +47,9 @@ __all__ = ["Known", "RowDriver", "RowStopped", "back_at"]
 
 TEXT_LIMIT = 70
 SETTLE_MS = 3000
+SHOWN = 200
+NOT_SHOWN = 401
+"""What a check by a page counts as: the check URL's 2xx (signed in) and 401 (not)."""
 
 Known = Callable[[], Mapping[str, str]]
 """The secret values the run knows, each with what it is shown as
@@ -162,15 +165,39 @@ class RowDriver:
         provider = self.collected.provider if self.collected is not None else None
         return evidence_of(provider.get("requests", ())) if provider is not None else None
 
-    def _check(self, context: BrowserContext) -> int:
+    def _check(self, page: Page) -> int:
+        """The check URL's status in ``page``'s browser; for an app told signed in by a page
+        (:attr:`~ConformanceOptions.shown_signed_in`), :data:`SHOWN` or :data:`NOT_SHOWN` as
+        that page, opened beside ``page``, shows someone signed in or not."""
         from playwright.sync_api import Error
 
         url = self.options.rp_url(self.options.check)
+        shown = self.options.shown_signed_in
         try:
-            return context.request.get(url, max_redirects=0, fail_on_status_code=False).status
+            if shown is not None:
+                return SHOWN if shown(page) else NOT_SHOWN
+            return page.context.request.get(url, max_redirects=0,
+                                            fail_on_status_code=False).status
         except Error as exc:
-            raise RowStopped(f"the check URL {url} did not answer: "
+            what = "[signed_in] page" if shown is not None else "check URL"
+            raise RowStopped(f"the {what} {url} did not answer: "
                              f"{self.stopped(exc)}") from None
+
+    def signed_out_at_start(self) -> None:
+        """For an app told signed in by a page: a :class:`SetupError` when that page shows
+        someone signed in to a browser with no session, where it tells nothing (every ACCEPT
+        row would pass, every REJECT row fail)."""
+        if self.options.shown_signed_in is None:
+            return
+        with self._context() as context:
+            page = context.new_page()
+            shown = self._check(page) == SHOWN
+        self.collected = None
+        if shown:
+            raise SetupError(
+                f"preflight: the [signed_in] page {self.options.rp_url(self.options.check)} shows "
+                "someone signed in to a browser that has signed in nowhere: its selector or "
+                "text must be shown only while signed in")
 
     def _sign_in(self, page: Page) -> str | Refusal | None:
         """Start the RP's login, sign in at the provider and wait to be back at the RP;
@@ -226,18 +253,18 @@ class RowDriver:
     def _back_at_rp(self, page: Page) -> None:
         back_at(page, self.rp_host)
 
-    def _settled_check(self, page: Page, context: BrowserContext, log: NavigationLog) -> int:
+    def _settled_check(self, page: Page, log: NavigationLog) -> int:
         """The check URL's status. A "not signed in" on a page that is not an error page is
         asked again once the page's network is idle, so a relying party that finishes its
         sign-in in script is not judged early."""
         from playwright.sync_api import Error
 
-        status = self._check(context)
+        status = self._check(page)
         error_page = bool(log.documents) and log.documents[-1][1] >= 400
         if not 200 <= status < 300 and not error_page:
             with contextlib.suppress(Error):
                 page.wait_for_load_state("networkidle", timeout=SETTLE_MS)
-            status = self._check(context)
+            status = self._check(page)
         return status
 
     def _plain_sign_in(self, page: Page, context: BrowserContext) -> tuple[bool, str]:
@@ -256,7 +283,7 @@ class RowDriver:
         except Exception as exc:  # a Playwright error, a page the driver cannot answer
             return False, self.stopped(exc)
         self._back_at_rp(page)
-        if 200 <= self._settled_check(page, context, log) < 300:
+        if 200 <= self._settled_check(page, log) < 300:
             return True, ""
         return False, _squash(self.masked(_page_text(page)))
 
@@ -283,7 +310,7 @@ class RowDriver:
         if isinstance(problem, str):
             return LoginObservation(reached_sign_in=False, check_status=None,
                                     error=problem, final_url=self.masked(page.url))
-        status = self._settled_check(page, context, log)
+        status = self._settled_check(page, log)
         fired = None if fault_id is None else fault_id not in self.control.armed()
         text = "" if 200 <= status < 300 else _squash(self.masked(_page_text(page)))
         obs = LoginObservation(
@@ -322,7 +349,7 @@ class RowDriver:
             problem = f"the provider refused the sign-in: {problem.text}"
         if problem is not None:
             return BackchannelObservation(signed_in_before=False, error=problem)
-        if not 200 <= self._settled_check(page, context, log) < 300:
+        if not 200 <= self._settled_check(page, log) < 300:
             return BackchannelObservation(signed_in_before=False)
         known = {n["id"] for n in self.control.backchannel_notes()}
         if row.fault:
@@ -345,4 +372,4 @@ class RowDriver:
             signed_in_before=True, status=note.get("status"),
             delivery_error=note.get("error"), cache_control=cache,
             headers_recorded=isinstance(headers, dict),
-            check_status_after=self._check(context), deliveries=len(new))
+            check_status_after=self._check(page), deliveries=len(new))

@@ -62,7 +62,8 @@ DEFAULT_LOG_REPORT = Path("reports/conformance")
 _EPILOG = """\
 With --app PROFILE (an app profile, as for 'run --app') the command starts the mock provider
 (on --idp-port, when given) and the app the way the profile says, and takes the sign-in URL,
-the check URL (me_url) and the back-channel logout URI from it; the profile also decides the
+the check URL (me_url; without one, the page [signed_in] page names, read in the browser)
+and the back-channel logout URI from it; the profile also decides the
 tenant, client id and redirect URIs, so --rp, --idp, --ca-file, --tenant, --client-id,
 --redirect-uri, --spa-redirect-uri and --pause are refused with it.
 
@@ -114,7 +115,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         "URL, else /login)")
     parser.add_argument("--check", type=given_option, metavar="PATH",
                         help="answers 2xx when signed in, 401/403 or a redirect when not "
-                        "(default: the profile's me_url, else /api/me)")
+                        "(default: the profile's me_url, else its [signed_in] page, read in "
+                        "the browser; without a profile, /api/me)")
     parser.add_argument("--backchannel", type=given_option, metavar="PATH",
                         help="the RP's back-channel logout endpoint; adds the logout-token rows "
                         "(default: the profile's backchannel_uri)")

@@ -3,9 +3,12 @@ settings and when to stop (:class:`ConformanceOptions`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 __all__ = ["CLOCK_TOLERANCE", "ConformanceOptions"]
 
@@ -22,6 +25,13 @@ class ConformanceOptions:
     """The mock provider's base URL."""
     start: str = "/login"
     check: str = "/api/me"
+    """The check URL: answers 2xx when signed in, 401, 403 or a redirect when not; with
+    :attr:`shown_signed_in`, the page that shows who is signed in."""
+    shown_signed_in: Callable[[Page], bool] | None = None
+    """Whether the browser of the page given is signed in, told by a page of the app (a
+    profile's ``[signed_in] page`` with its selector or text, opened beside it) instead of the
+    check URL's status: for an app with no such URL, a single-page app above all, whose
+    sign-in lives in the browser (``None``: ask the check URL)."""
     backchannel: str | None = None
     tenant: str
     client_id: str

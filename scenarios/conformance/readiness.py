@@ -60,7 +60,13 @@ def preflight(options: ConformanceOptions, control: MockControl) -> None:
     except httpx.HTTPError as exc:
         raise SetupError(f"the RP is not reachable at {url}: {exc}") from None
     status = response.status_code
-    if not (status in (401, 403) or 300 <= status < 400):
+    if options.shown_signed_in is not None:
+        # A page that shows who is signed in: the browser reads it (run_rows, before the
+        # plain sign-in, asks it to show nobody without a session); here it must answer.
+        if not 200 <= status < 300:
+            raise SetupError(f"the [signed_in] page {url} answered {status}; it must answer "
+                             "2xx, showing who is signed in, or nobody")
+    elif not (status in (401, 403) or 300 <= status < 400):
         raise SetupError(f"--check {url} answered {status} without a session; it must answer "
                          "401, 403 or a redirect when not signed in (and 2xx when signed in)")
     skew = _clock_skew(response, control)
@@ -102,6 +108,15 @@ def sign_in_problem(options: ConformanceOptions, obs: LoginObservation,
     if obs.strict_cookies and obs.refusal is None:
         return (f"a plain sign-in at this mock provider did not sign the app in{page}{said}: "
                 f"{strict_cookie_problem(obs.strict_cookies)}")
+    if options.shown_signed_in is not None and obs.refusal is None:
+        # What tells "signed in" is the profile's own selector and text: a mistyped one fails
+        # here as an app that refused the sign-in would, and the page the sign-in ended on
+        # (quoted) tells which it is.
+        return (f"after a plain sign-in at this mock provider the [signed_in] page "
+                f"{options.rp_url(options.check)} does not show anyone signed in{page}{said}: "
+                "check the profile's [signed_in] selector and text against what that page shows "
+                "once signed in; if they are right, the app refused a valid sign-in (check its "
+                "client id, redirect URI, issuer and CA file)")
     return (f"a plain sign-in at this mock provider did not sign the app in{page}{said}: an app "
             "that refuses a valid sign-in would seem to pass every REJECT row. Check its client "
             "id and secret, redirect URI, issuer and CA file")

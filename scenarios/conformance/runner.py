@@ -141,6 +141,10 @@ def run_rows(options: ConformanceOptions, rows: Sequence[Row], control: MockCont
         if progress is not None:
             progress(result)
 
+    try:
+        driver.signed_out_at_start()
+    except (RowStopped, Error) as exc:
+        raise SetupError(f"preflight: {driver.stopped(exc)}") from None
     plain, plain_obs, evidence = observe(PLAIN_ROW)
     if evidence is not None and (other := other_client(options, evidence)) is not None:
         raise SetupError(f"preflight: the app signs in as client {other}, but the faults "

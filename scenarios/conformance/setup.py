@@ -76,9 +76,13 @@ def from_profile(args: argparse.Namespace, stack: contextlib.ExitStack, *,
     except ProfileError as exc:
         raise SetupError("the profile has problems:\n" + "\n".join(
             f"  {problem}" for problem in exc.problems)) from None
-    if not (args.check or profile.signed_in.me_url):
-        raise SetupError(f"{profile.name}: conformance asks a URL whether the browser is signed "
-                         "in: give [signed_in] me_url in the profile (or --check)")
+    signed_in = profile.signed_in
+    by_page = not (args.check or signed_in.me_url)
+    if by_page and not signed_in.page:
+        raise SetupError(f"{profile.name}: conformance tells whether the browser is signed in by "
+                         "a URL ([signed_in] me_url, or --check) or by a page that shows who is "
+                         "and never starts a sign-in itself ([signed_in] page, with its selector "
+                         "or text): the profile gives neither")
     try:
         live = stack.enter_context(live_stack(StackOptions(app=profile, idp_https=args.https),
                                               idp_port=args.idp_port))
@@ -96,7 +100,8 @@ def from_profile(args: argparse.Namespace, stack: contextlib.ExitStack, *,
         raise SetupError(f"{profile.name}: {exc}") from None
     options = ConformanceOptions(
         rp=app.base_url, idp=live.idp.base_url, start=start,
-        check=args.check or app.url(profile.signed_in.me_url or ""),
+        check=args.check or app.url(signed_in.me_url or signed_in.page or ""),
+        shown_signed_in=app.is_signed_in if by_page else None,
         backchannel=args.backchannel or app.backchannel_uri, tenant=live.tenant_id,
         client_id=live.client_id, **_common(args))  # type: ignore[arg-type]
     say(f"{profile.name} at {app.base_url}; mock provider at {live.idp.base_url} "

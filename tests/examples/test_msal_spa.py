@@ -7,16 +7,21 @@ Its profile registers the redirect URI as a single-page app's (``[provider] plat
 shows it signing in. Registered as a web app's instead, the provider refuses the browser's
 code redemption as Entra does (AADSTS9002326) and MSAL.js shows that on the failure page:
 ``auto-login.first-login`` fails, saying so.
+
+``conformance`` judges its rows by the page its profile names (``[signed_in] page``): it has
+no server session, so no ``/me`` to ask.
 """
 
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pytest
 from example_apps import MSAL_SPA
 
+from scenarios.__main__ import main
 from scenarios.app.check import check_profile
 from scenarios.runner import RunOptions, run
 
@@ -95,3 +100,27 @@ def test_the_spa_signs_out_to_the_post_logout_path_it_is_given(tmp_path: Path) -
                              report_dir=tmp_path / "report"))
     [result] = summary.results
     assert result.status == "passed", result.message
+
+
+@pytest.mark.browser
+def test_conformance_judges_the_spa_by_its_signed_in_page(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _ready()
+    code = main(["conformance", "--app", str(MSAL_SPA.profile), "--json",
+                 "--report", str(tmp_path / "report"), "--only",
+                 "rp-response_type-code,rp-nonce-invalid,rp-id_token-issuer-mismatch,"
+                 "rp-id_token-sig-none,rp-id_token-kid-absent-single-jwks"])
+    captured = capsys.readouterr()
+    rows = {r["id"]: r for r in json.loads(captured.out)["rows"]}
+    assert {i: r["result"] for i, r in rows.items()} == {
+        "rp-response_type-code": "PASS",
+        # MSAL.js checks the nonce (its nonce_mismatch on the failure page) ...
+        "rp-nonce-invalid": "PASS",
+        # ... not the issuer, as failure.wrong-issuer finds (expected_verdicts: spa_accepts)
+        "rp-id_token-issuer-mismatch": "FAIL",
+        # the ID token comes from the token endpoint over TLS, and MSAL.js fetches no keys
+        "rp-id_token-sig-none": "INFO",
+        "rp-id_token-kid-absent-single-jwks": "SKIP"}, captured.err
+    assert rows["rp-nonce-invalid"]["did"].startswith(
+        'not signed in; page HTTP 200: "Sign-in failed Error code: nonce_mismatch'), rows
+    assert code == 1

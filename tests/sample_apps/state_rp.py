@@ -11,7 +11,8 @@ request; its profile lets the registration issue ID tokens (``id_token_issuance`
 ``CHECK_DATES = "1"`` it refuses an ID token not valid yet by its own clock (``nbf`` over five
 minutes ahead, as passport-azure-ad's default clock skew allows). With ``REFUSE_ALL = "1"`` it
 refuses every ID token on its failure page, as an app that checks it against a wrong issuer
-does (next-auth v4 on ``/common``).
+does (next-auth v4 on ``/common``). Its home page ``/`` says who is signed in and never starts a
+sign-in: a profile may tell who is signed in by it instead of ``/me`` (``signed_in_selector``).
 
 It checks nothing else of the sign-in (the ID token is read, not verified): it is here for
 its ``state``.
@@ -45,15 +46,21 @@ SESSION_COOKIE = "session"
 
 def state_profile(directory: Path, *, bind: bool, weak: bool = False,
                   form_post: bool = False, id_token: bool = False,
-                  check_dates: bool = False) -> Path:
+                  check_dates: bool = False, signed_in_selector: str | None = None) -> Path:
     """A profile for this app, binding the state to the browser or not; ``weak``: the app
     asks only that the browser has some login cookie of its own, not the one issued with the
     state; ``form_post``: it asks for ``response_mode=form_post``; ``id_token``: for an ID
-    token alone, posted; ``check_dates``: it refuses an ID token not valid yet."""
+    token alone, posted; ``check_dates``: it refuses an ID token not valid yet;
+    ``signed_in_selector``: who is signed in is told by the home page and this selector, not
+    by ``/me`` (``#signed-in-as`` shows only while someone is, ``h1`` always)."""
     mode = "weak" if weak else str(int(bind))
     form_post = form_post or id_token
     flow = "-id-token" if id_token else "-form-post" if form_post else ""
-    path = directory / f"state-{mode}{flow}{'-dated' if check_dates else ''}.toml"
+    by_page = "" if signed_in_selector is None else "-page-" + "".join(
+        c for c in signed_in_selector if c.isalnum())
+    path = directory / f"state-{mode}{flow}{'-dated' if check_dates else ''}{by_page}.toml"
+    signed_in = ('me_url = "/me"' if signed_in_selector is None
+                 else f'page = "/"\nselector = "{signed_in_selector}"')
     path.write_text(f"""\
 name = "state app"
 
@@ -78,7 +85,7 @@ id_token_issuance = {str(id_token).lower()}
 urls = {{ login = {{ url = "/login", lands_on = "/account" }} }}
 
 [signed_in]
-me_url = "/me"
+{signed_in}
 
 [failure]
 contact = "{CONTACT}"
@@ -171,12 +178,18 @@ def create(launch: AppLaunch) -> Starlette:
             return RedirectResponse("/login", status_code=302)
         return HTMLResponse(f"<h1>Account</h1><p>Signed in as {html.escape(who)}</p>")
 
+    def home(request: Request) -> Response:
+        who = sessions.get(request.cookies.get(SESSION_COOKIE, ""))
+        shown = ("<p>Not signed in.</p>" if who is None
+                 else f'<p id="signed-in-as">Signed in as {html.escape(who)}</p>')
+        return HTMLResponse(f"<h1>State app</h1>{shown}")
+
     def me(request: Request) -> Response:
         who = sessions.get(request.cookies.get(SESSION_COOKIE, ""))
         if who is None:
             return JSONResponse({"error": "not signed in"}, status_code=401)
         return JSONResponse({"email": who})
 
-    return Starlette(routes=[Route("/login", login),
+    return Starlette(routes=[Route("/", home), Route("/login", login),
                              Route("/callback", callback, methods=["GET", "POST"]),
                              Route("/account", account), Route("/me", me)])
