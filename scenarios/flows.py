@@ -5,9 +5,11 @@ Everything about the app under test goes through ``stack.app`` (its profile's ad
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from mock_idp.signin import ids
 from mock_idp.testing import path_segment
@@ -29,6 +31,9 @@ PROVIDER_ERRORS = tuple(f"#{name}" for name in (ids.PASSWORD_ERROR, ids.USERNAME
 SHOWN_TEXT = 160
 """Characters of a page's text (or of a provider's error) a failure message quotes."""
 SHOWN_LINES = 3
+SCRIPT_START_POLL_MS = 250
+"""How long each look for a script-started sign-in waits for the provider before the app's page
+is asked whether it shows someone signed in."""
 
 _SHOWN_JS = """(a) => {
   const visible = (el) => { const box = el.getBoundingClientRect();
@@ -77,8 +82,33 @@ def follow_signed_in_at_company(page: Page, stack: LiveStack, person: Person,
     answers the app at once, without a page. Should it still ask (an app that sends
     ``prompt=login``, say), its pages are answered (:func:`sign_in_if_asked`)."""
     sign_in_at_company(page, stack, person)
+    log = NavigationLog(page)
     goto_sign_in(page, stack, url or stack.app.sign_in_url(app))
+    await_scripted_sign_in(page, stack, log)
     sign_in_if_asked(page, stack, person)
+
+
+def await_scripted_sign_in(page: Page, stack: LiveStack, log: NavigationLog) -> None:
+    """After following a sign-in URL that the app answered with a page of its own, no document
+    of the provider's in ``log``: a page whose script starts the sign-in once it runs
+    (Streamlit's ``st.login()``, drawn over a websocket; next-auth v4's ``signIn()``; a
+    single-page app) is still the app's while that script works. Wait until the browser is at
+    the provider or the app shows someone signed in (a session it still held), at most the
+    driver's timeout, so that a provider that asks (``prompt=select_account``, Streamlit's
+    default) has its pages answered rather than being taken to have asked nothing."""
+    provider = urlsplit(stack.idp.base_url).netloc
+    if any(urlsplit(url).netloc == provider for url, _ in log.documents):
+        return
+    deadline = time.monotonic() + EntraDriver().timeout_ms / 1000
+    while time.monotonic() < deadline:
+        try:
+            page.wait_for_url(lambda url: urlsplit(url).netloc == provider,
+                              wait_until="commit", timeout=SCRIPT_START_POLL_MS)
+            return
+        except PlaywrightTimeoutError:
+            pass
+        if stack.app.shows_signed_in_now(page):
+            return
 
 
 def first_login_at_company(page: Page, stack: LiveStack, person: Person,

@@ -390,6 +390,21 @@ class ProfileAdapter:
         except Error:  # a page closing or navigating meanwhile: nothing seen
             return False
 
+    def shows_signed_in_now(self, page: Page) -> bool:
+        """Whether the page the browser shows now shows ``[signed_in] text``/``selector``, or,
+        for a profile with neither, whether ``me_url`` answers 2xx: one quick look, for a wait
+        that polls (no probe page of its own, as :meth:`is_signed_in` opens)."""
+        from playwright.sync_api import Error
+
+        signed_in = self.profile.signed_in
+        try:
+            if signed_in.text or signed_in.selector:
+                return self._shows_signed_in(page)
+            status = self._me_status_now(page)
+        except Error:  # a page navigating meanwhile: nothing seen yet
+            return False
+        return status is not None and 200 <= status < 300
+
     def _shows_signed_in(self, page: Page) -> bool:
         signed_in = self.profile.signed_in
         # Shown means visible, as for a sign-in's check (the profile's "visible on a signed-in

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -12,6 +13,7 @@ from playwright.sync_api import Page
 from scenarios.flows import (
     NavigationLog,
     first_login_at_company,
+    follow_signed_in_at_company,
     sign_in_at_company,
     sign_in_if_asked,
 )
@@ -60,3 +62,22 @@ def test_without_the_session_the_provider_asks(sso_stack: LiveStack, sso_page: P
     sign_in_if_asked(sso_page, sso_stack, sso_stack.people["alice"])
     assert _code_in(sso_page)
     assert log.pages_shown_from(sso_stack.idp.base_url), log.documents
+
+
+def test_a_sign_in_its_page_script_starts_gets_the_providers_pages_answered(
+        sso_stack: LiveStack, sso_page: Page) -> None:
+    """Streamlit's ``st.login()`` runs in the page's script, after the page has loaded and its
+    websocket has answered, and asks ``prompt=select_account``: "Pick an account" comes after
+    the sign-in URL's page, and is answered, not taken for a provider that asked nothing."""
+    alice = sso_stack.people["alice"]
+    start = sso_stack.app.url("/scripted-sign-in")
+    target = json.dumps(_authorize_url(sso_stack, prompt="select_account"))
+    sso_page.route(start, lambda route: route.fulfill(
+        content_type="text/html",
+        body=f"<p>Loading</p><script>setTimeout(() => {{ location.href = {target}; }}, 600)"
+             "</script>"))
+    log = NavigationLog(sso_page)
+    follow_signed_in_at_company(sso_page, sso_stack, alice, url=start)
+    assert _code_in(sso_page)
+    shown = log.pages_shown_from(sso_stack.idp.base_url)
+    assert shown, f"select_account showed no page at the provider: {log.documents}"
