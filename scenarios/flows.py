@@ -148,8 +148,7 @@ def _prompted(prompt: str) -> str:
     return (f"the app's authorization request asked prompt={prompt}, which Entra answers with a "
             "page whatever session the browser holds (select_account: \"Pick an account\"), "
             "so no sign-in of this app is single sign-on; an app that wants it sends no prompt "
-            "(Streamlit's st.login sends prompt=select_account unless [auth] client_kwargs "
-            "sets prompt)")
+            "(Streamlit's st.login sends prompt=select_account by default)")
 
 
 def sign_in_by_redirects(page: Page, stack: LiveStack, person: Person, url: str, *,
