@@ -50,6 +50,17 @@ FIRST_LOOK_MS = 1000
 SETTLED_LOOK_MS = 500
 """How long a text may take to appear once the page has settled (no network for 500 ms)."""
 SETTLING_MS = 2000
+DOM_QUIET_MS = 500
+"""How long a page's document must go unchanged before a page check judges it drawn."""
+_DOM_QUIET_JS = """(quiet) => {
+  const mark = "__ssoHarnessLastChange";
+  if (window[mark] === undefined) {
+    window[mark] = performance.now();
+    new MutationObserver(() => { window[mark] = performance.now(); }).observe(document,
+      {subtree: true, childList: true, characterData: true, attributes: true});
+  }
+  return performance.now() - window[mark] >= quiet;
+}"""
 """How long a page that ended a sign-in elsewhere than expected may take to settle before it
 is judged."""
 
@@ -365,6 +376,14 @@ class ProfileAdapter:
                 # fetch): "signed out" is judged once the page has settled.
                 with contextlib.suppress(Error):  # a page that never settles, as it stands
                     probe.wait_for_load_state("networkidle")
+                if self._shows_signed_in(probe):
+                    return True
+                # A page drawn over a websocket (Streamlit's: its script runs on the server
+                # once the socket is open) is idle on the network before anything is drawn:
+                # judged once its document has stopped changing.
+                with contextlib.suppress(Error):
+                    probe.wait_for_function(_DOM_QUIET_JS, arg=DOM_QUIET_MS,
+                                            timeout=SETTLING_MS)
                 return self._shows_signed_in(probe)
             finally:
                 probe.close()
