@@ -369,6 +369,10 @@ class ProfileAdapter:
             probe = page.context.new_page()
             try:
                 probe.goto(self.url(signed_in.page))
+                if signed_in.page_ready:  # the app says when its page is drawn
+                    with contextlib.suppress(Error):  # never drawn: judged as it stands
+                        probe.locator(signed_in.page_ready).first.wait_for(state="attached")
+                    return self._shows_signed_in(probe)
                 if self._shows_signed_in(probe):
                     return True
                 # A single-page app shows who is signed in once its script has done its own
