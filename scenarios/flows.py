@@ -5,9 +5,11 @@ Everything about the app under test goes through ``stack.app`` (its profile's ad
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import time
+from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from mock_idp.signin import ids
 from mock_idp.testing import path_segment
@@ -29,6 +31,9 @@ PROVIDER_ERRORS = tuple(f"#{name}" for name in (ids.PASSWORD_ERROR, ids.USERNAME
 SHOWN_TEXT = 160
 """Characters of a page's text (or of a provider's error) a failure message quotes."""
 SHOWN_LINES = 3
+SCRIPT_START_POLL_MS = 250
+"""How long each look for a script-started sign-in waits for the provider before the app's page
+is asked whether it shows someone signed in."""
 
 _SHOWN_JS = """(a) => {
   const visible = (el) => { const box = el.getBoundingClientRect();
@@ -77,8 +82,33 @@ def follow_signed_in_at_company(page: Page, stack: LiveStack, person: Person,
     answers the app at once, without a page. Should it still ask (an app that sends
     ``prompt=login``, say), its pages are answered (:func:`sign_in_if_asked`)."""
     sign_in_at_company(page, stack, person)
+    log = NavigationLog(page)
     goto_sign_in(page, stack, url or stack.app.sign_in_url(app))
+    await_scripted_sign_in(page, stack, log)
     sign_in_if_asked(page, stack, person)
+
+
+def await_scripted_sign_in(page: Page, stack: LiveStack, log: NavigationLog) -> None:
+    """After following a sign-in URL that the app answered with a page of its own, no document
+    of the provider's in ``log``: a page whose script starts the sign-in once it runs
+    (Streamlit's ``st.login()``, drawn over a websocket; next-auth v4's ``signIn()``; a
+    single-page app) is still the app's while that script works. Wait until the browser is at
+    the provider or the app shows someone signed in (a session it still held), at most the
+    driver's timeout, so that a provider that asks (``prompt=select_account``, Streamlit's
+    default) has its pages answered rather than being taken to have asked nothing."""
+    provider = urlsplit(stack.idp.base_url).netloc
+    if any(urlsplit(url).netloc == provider for url, _ in log.documents):
+        return
+    deadline = time.monotonic() + EntraDriver().timeout_ms / 1000
+    while time.monotonic() < deadline:
+        try:
+            page.wait_for_url(lambda url: urlsplit(url).netloc == provider,
+                              wait_until="commit", timeout=SCRIPT_START_POLL_MS)
+            return
+        except PlaywrightTimeoutError:
+            pass
+        if stack.app.shows_signed_in_now(page):
+            return
 
 
 def first_login_at_company(page: Page, stack: LiveStack, person: Person,
@@ -90,15 +120,61 @@ def first_login_at_company(page: Page, stack: LiveStack, person: Person,
     expect_signed_in(page, stack, person, path=stack.app.lands_on(app))
 
 
+PAGE_PROMPTS = ("login", "select_account", "consent")
+"""``prompt`` values Entra answers with a page whatever session the browser holds: "forces the
+user to enter their credentials", "interrupts single sign-on" with the account picker, shows
+the consent dialog (Microsoft identity platform, "OAuth 2.0 authorization code flow", the
+``prompt`` parameter of the authorization request)."""
+
+
+def asked_prompt(log: NavigationLog, provider_base_url: str) -> str | None:
+    """The first of :data:`PAGE_PROMPTS` that an authorization request in ``log`` carried (in
+    its query, or in the form it posted), else ``None``."""
+    host = urlsplit(provider_base_url).netloc
+    for (url, _), posted in zip(log.documents, log.posted, strict=True):
+        parts = urlsplit(url)
+        if parts.netloc != host or not parts.path.endswith("/authorize"):
+            continue
+        params = parse_qs(parts.query)
+        for name, values in parse_qs(posted or "").items():
+            params.setdefault(name, values)
+        prompt = next(iter(params.get("prompt", [])), None)
+        if prompt in PAGE_PROMPTS:
+            return prompt
+    return None
+
+
+def _prompted(prompt: str) -> str:
+    return (f"the app's authorization request asked prompt={prompt}, which Entra answers with a "
+            "page whatever session the browser holds (select_account: \"Pick an account\"), "
+            "so no sign-in of this app is single sign-on; an app that wants it sends no prompt "
+            "(Streamlit's st.login sends prompt=select_account by default)")
+
+
 def sign_in_by_redirects(page: Page, stack: LiveStack, person: Person, url: str, *,
-                         path: str | None) -> NavigationLog:
+                         path: str | None, answer_prompt: bool = False) -> NavigationLog:
     """Follow ``url`` holding the provider's session: ``person`` lands on ``path`` signed in,
     with no click and no page in between (:meth:`NavigationLog.expect_no_page_between`; for a
     single-page app, ``[provider] platform = "spa"``, its page at the redirect URI is a
-    hand-off). Returns the log of the documents, for checks of one's own."""
+    hand-off). An app whose authorization request asks a ``prompt`` Entra always answers with a
+    page (:data:`PAGE_PROMPTS`) fails, saying so; with ``answer_prompt`` (a scenario whose
+    subject is not single sign-on itself) those pages are answered and allowed. Returns the
+    log of the documents, for checks of one's own."""
     log = NavigationLog(page)
     goto_sign_in(page, stack, url)
-    expect_signed_in(page, stack, person, path=path)
+    if answer_prompt:
+        await_scripted_sign_in(page, stack, log)
+        if asked_prompt(log, stack.idp.base_url) is not None:
+            sign_in_if_asked(page, stack, person)
+            expect_signed_in(page, stack, person, path=path)
+            return log
+    try:
+        expect_signed_in(page, stack, person, path=path)
+    except AssertionError as exc:
+        if (prompt := asked_prompt(log, stack.idp.base_url)) is None:
+            raise
+        first, _, rest = str(exc).partition("\n")  # the cause under the verdict, not the log
+        raise AssertionError("\n".join(filter(None, (first, _prompted(prompt), rest)))) from exc
     spa = stack.app.profile.provider.platform == "spa"
     log.expect_no_page_between(stack.idp.base_url,
                                single_page_app_at=stack.app.redirect_uri if spa else None)

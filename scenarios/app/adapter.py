@@ -50,6 +50,17 @@ FIRST_LOOK_MS = 1000
 SETTLED_LOOK_MS = 500
 """How long a text may take to appear once the page has settled (no network for 500 ms)."""
 SETTLING_MS = 2000
+DOM_QUIET_MS = 500
+"""How long a page's document must go unchanged before a page check judges it drawn."""
+_DOM_QUIET_JS = """(quiet) => {
+  const mark = "__ssoHarnessLastChange";
+  if (window[mark] === undefined) {
+    window[mark] = performance.now();
+    new MutationObserver(() => { window[mark] = performance.now(); }).observe(document,
+      {subtree: true, childList: true, characterData: true, attributes: true});
+  }
+  return performance.now() - window[mark] >= quiet;
+}"""
 """How long a page that ended a sign-in elsewhere than expected may take to settle before it
 is judged."""
 
@@ -358,6 +369,10 @@ class ProfileAdapter:
             probe = page.context.new_page()
             try:
                 probe.goto(self.url(signed_in.page))
+                if signed_in.page_ready:  # the app says when its page is drawn
+                    with contextlib.suppress(Error):  # never drawn: judged as it stands
+                        probe.locator(signed_in.page_ready).first.wait_for(state="attached")
+                    return self._shows_signed_in(probe)
                 if self._shows_signed_in(probe):
                     return True
                 # A single-page app shows who is signed in once its script has done its own
@@ -365,6 +380,14 @@ class ProfileAdapter:
                 # fetch): "signed out" is judged once the page has settled.
                 with contextlib.suppress(Error):  # a page that never settles, as it stands
                     probe.wait_for_load_state("networkidle")
+                if self._shows_signed_in(probe):
+                    return True
+                # A page drawn over a websocket (Streamlit's: its script runs on the server
+                # once the socket is open) is idle on the network before anything is drawn:
+                # judged once its document has stopped changing.
+                with contextlib.suppress(Error):
+                    probe.wait_for_function(_DOM_QUIET_JS, arg=DOM_QUIET_MS,
+                                            timeout=SETTLING_MS)
                 return self._shows_signed_in(probe)
             finally:
                 probe.close()
@@ -389,6 +412,21 @@ class ProfileAdapter:
             return self._shows_signed_in(page)
         except Error:  # a page closing or navigating meanwhile: nothing seen
             return False
+
+    def shows_signed_in_now(self, page: Page) -> bool:
+        """Whether the page the browser shows now shows ``[signed_in] text``/``selector``, or,
+        for a profile with neither, whether ``me_url`` answers 2xx: one quick look, for a wait
+        that polls (no probe page of its own, as :meth:`is_signed_in` opens)."""
+        from playwright.sync_api import Error
+
+        signed_in = self.profile.signed_in
+        try:
+            if signed_in.text or signed_in.selector:
+                return self._shows_signed_in(page)
+            status = self._me_status_now(page)
+        except Error:  # a page navigating meanwhile: nothing seen yet
+            return False
+        return status is not None and 200 <= status < 300
 
     def _shows_signed_in(self, page: Page) -> bool:
         signed_in = self.profile.signed_in

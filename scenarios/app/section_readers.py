@@ -88,6 +88,7 @@ def read_signed_in(root: Table, allowed: frozenset[str]) -> SignedInSection:
     page = table.string("page", check=url_check(allowed))
     text = table.string("text", check=template_check(set(PERSON_VARIABLES)))
     selector = table.string("selector")
+    page_ready = table.string("page_ready")
     me_json = table.str_map("me_json", check=lambda v: None if DOTTED_PATH.match(v)
                             else "must be a dotted path into the me_url JSON, e.g. user.email")
     for key in me_json:
@@ -101,8 +102,11 @@ def read_signed_in(root: Table, allowed: frozenset[str]) -> SignedInSection:
                       "is signed in")
     if page is not None and not any(k in table.data for k in ("text", "selector")):
         table.problem("page", "needs text or selector to look for")
+    if page_ready is not None and page is None:
+        table.problem("page_ready", "needs page")
     table.done()
     return SignedInSection(me_url=me_url, page=page, text=text, selector=selector,
+                           page_ready=page_ready,
                            me_json={k: v for k, v in me_json.items() if k in ME_FIELDS})
 
 

@@ -192,6 +192,8 @@ class SignedInSection:
     """A CSS selector visible on a signed-in page (holding ``text`` when both are given)."""
     me_json: Mapping[str, str] = field(default_factory=dict)
     """Which dotted path of the ``me_url`` JSON holds each of :data:`ME_FIELDS`."""
+    page_ready: str | None = None
+    """A CSS selector ``page`` holds once its script has drawn it (signed in or not)."""
 
 
 @dataclass(frozen=True, kw_only=True)

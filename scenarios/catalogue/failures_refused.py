@@ -109,6 +109,11 @@ def _token_fault(ctx: Ctx, name: str, fault: str) -> None:
                 ctx, name, unreached=lambda: unreached_token_fault(stack, fault, str(armed["id"])))
         except AssertionError as exc:
             if fault == "userinfo_sub_mismatch" and dropped_userinfo(ctx):
+                # An app that never asked UserInfo signed alice in without meeting the fault,
+                # whatever its session check said of it (a page drawn late may read as signed
+                # out): not exercised, never passed.
+                if (unasked := unreached_token_fault(stack, fault, str(armed["id"]))):
+                    raise NotExercised(unasked) from None
                 return  # the answer refused, not the sign-in: Core §5.3.2 allows it
             if fault == "wrong_nonce" and (unsent := accepted_unsent_nonce(ctx)) is not None:
                 raise AssertionError(f"{unsent}; {exc}") from exc

@@ -123,3 +123,59 @@ def test_a_page_whose_body_has_no_height_still_shows_who_is_signed_in(
         body='<!DOCTYPE html><div style="float: left">Signed in as Alice Adams</div>'))
     assert adapter.is_signed_in(context.new_page()) is True
     context.close()
+
+
+DRAWN_OVER_A_SOCKET = """<p id="status">Connecting</p>
+<script>
+  // As Streamlit's page does: its script runs on the server once the page's websocket is open,
+  // and what it draws arrives over that socket, after the network has gone idle; meanwhile the
+  // page's status changes.
+  addEventListener("load", () => {
+    const status = document.getElementById("status");
+    const busy = setInterval(() => { status.textContent += "."; }, 100);
+    setTimeout(() => {
+      clearInterval(busy);
+      status.insertAdjacentHTML("afterend", '<p id="signed-in-as">Alice Adams</p>');
+    }, 1200);
+  });
+</script>"""
+
+
+def test_a_page_drawn_over_a_websocket_after_the_network_is_idle_is_signed_in(
+        browser: Browser, tmp_path: Path) -> None:
+    context = browser.new_context()
+    context.set_default_timeout(5000)
+    context.route(f"{APP}/**", lambda route: route.fulfill(
+        status=200, content_type="text/html", body=DRAWN_OVER_A_SOCKET))
+    try:
+        assert _adapter(tmp_path).is_signed_in(context.new_page()) is True
+    finally:
+        context.close()
+
+
+DRAWN_LATE_AND_MARKED = """<p>Connecting</p>
+<script>
+  // Nothing changes on the page until the script's output arrives, later than the page's
+  // document has gone quiet; then it marks itself drawn, as Streamlit's app root does with
+  // data-test-script-state="notRunning".
+  addEventListener("load", () => setTimeout(() => {
+    document.body.insertAdjacentHTML("beforeend",
+      '<p id="signed-in-as">Alice Adams</p><div data-script-state="notRunning"></div>');
+  }, 2500));
+</script>"""
+
+
+def test_a_page_marked_drawn_is_judged_once_the_mark_is_there(browser: Browser,
+                                                               tmp_path: Path) -> None:
+    path = tmp_path / "profile.toml"
+    path.write_text(textwrap.dedent(PROFILE) + 'page_ready = "[data-script-state=notRunning]"\n',
+                    encoding="utf-8")
+    adapter = ProfileAdapter(load_profile(path), cast(AppServer, _Server()), {}, httpx.Client())
+    context = browser.new_context()
+    context.set_default_timeout(5000)
+    context.route(f"{APP}/**", lambda route: route.fulfill(
+        status=200, content_type="text/html", body=DRAWN_LATE_AND_MARKED))
+    try:
+        assert adapter.is_signed_in(context.new_page()) is True
+    finally:
+        context.close()
