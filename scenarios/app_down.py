@@ -12,13 +12,17 @@ what the workers share to know it: the id of that first scenario.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
     from multiprocessing.sharedctypes import SynchronizedString
 
-__all__ = ["AppDown", "skip_reason"]
+    from scenarios.results import ScenarioResult
+
+__all__ = ["AppDown", "started_in_another_worker", "skip_reason"]
 
 ID_BYTES = 200
 """Room for a scenario id (ids are ASCII: letters, digits, ``.``, ``_``, ``-``)."""
@@ -58,3 +62,24 @@ class AppDown:
         with self._shared.get_lock():
             if not self._shared.value:
                 self._shared.value = scenario_id.encode("ascii", errors="replace")[:ID_BYTES]
+
+
+def started_in_another_worker(results: Sequence[ScenarioResult]) -> tuple[ScenarioResult, ...]:
+    """``results`` with the error of each scenario whose app could not start saying so when
+    the app did start for a scenario another worker ran in the same run (it passed or failed
+    there): the copies of the app the workers start at once may have stopped one another.
+    JupyterHub, for one, kills the proxy named by the pid file in its working directory."""
+    ran = {r.worker: r.id for r in results
+           if r.status in ("passed", "failed") and not r.app_not_started}
+    out = []
+    for result in results:
+        other = next((sid for worker, sid in ran.items() if worker != result.worker), None)
+        if result.app_not_started and result.status == "error" and other is not None:
+            hint = (f"\nThe app did start for {other} in this run, in another worker: the "
+                    "workers' copies of the app run at once, and one may have stopped another "
+                    "through what they share (a file in their working directory, such as a pid "
+                    "file or a database; a fixed port beside {port}). Give each its own "
+                    "({workdir}, {port}), or run with --workers 1 to tell.")
+            result = replace(result, message=(result.message or "") + hint)
+        out.append(result)
+    return tuple(out)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from scenarios.app.process import interrupted_by
+from scenarios.app_down import started_in_another_worker
 from scenarios.app_logs import log_dir
 from scenarios.last_run import INTERRUPTED, last_failed_selection
 from scenarios.max_failures import FailureCount
@@ -296,8 +297,9 @@ def _run(options: RunOptions, registry: Registry | None, out: TextIO | None) -> 
     nowhere = WorkerInfo(index=-1, count=workers, app=options.app)
 
     def summary() -> RunSummary:
-        results = tuple(progress.results.get(item.id) or skipped_result(item, NOT_RUN, nowhere)
-                        for item in selected)
+        results = started_in_another_worker(
+            [progress.results.get(item.id) or skipped_result(item, NOT_RUN, nowhere)
+             for item in selected])
         return RunSummary(results=results, seconds=time.monotonic() - started,
                           workers=workers, report_dir=options.report_dir, shard=options.shard,
                           others_run=options.shard is not None and runs_anywhere,

@@ -82,14 +82,16 @@ def provider_or_signed_out_page(page: Page, log: NavigationLog, *, provider_host
     return "neither"
 
 
-def signed_out_locally(page: Page, log: NavigationLog, *, end_session: str, person: str) -> str:
-    """The app's sign-out never sent the browser to the provider's ``end_session`` endpoint:
-    what that leaves for ``person``, and where the browser went instead."""
+def signed_out_locally(page: Page, log: NavigationLog, *, end_session: str, person: str,
+                       whence: str = "the end_session_endpoint of its discovery document") -> str:
+    """The app's sign-out never sent the browser to the provider's ``end_session`` endpoint
+    (``whence`` says why that one): what that leaves for ``person``, and where the browser
+    went instead."""
     went = " -> ".join(f"{shown_url(url)} {status}" for url, status in log.documents)
     return (
         "the app signed out locally only: its sign-out never sent the browser to the "
-        f"provider's end-session endpoint ({end_session}, the end_session_endpoint of its "
-        f"discovery document), so {person} is still signed in at the provider, and the app's "
+        f"provider's end-session endpoint ({end_session}, {whence}), so {person} is still "
+        "signed in at the provider, and the app's "
         "next sign-in gets that account back in without a password. An app ends the provider's "
         "session by redirecting the browser there, with id_token_hint and "
         "post_logout_redirect_uri "

@@ -265,6 +265,7 @@ def rp_initiated(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
     alice = stack.people["alice"]
     expected = stack.app.profile.sign_out.end_session_params
+    sign_in = NavigationLog(page)
     with ctx.step("alice, signed in at her company, signs in to the app"):
         first_login_at_company(page, stack, alice)
     log = NavigationLog(page)
@@ -281,7 +282,7 @@ def rp_initiated(ctx: Ctx) -> None:
         ends = end_session_requests(log, urlsplit(stack.idp.base_url).netloc,
                                     END_SESSION_PATHS, app_host=_app_host(stack))
         if not ends and not _at_provider(stack, log):
-            raise AssertionError(_signed_out_locally(page, stack, log))
+            raise AssertionError(_signed_out_locally(page, stack, log, sign_in))
         assert len(ends) == 1, f"expected one end-session request, saw {log.documents}"
         params = parse_qs(urlsplit(ends[0]).query)
         for name in expected:
@@ -321,8 +322,22 @@ def _provider_or_signed_out_page(page: Page, stack: LiveStack, log: NavigationLo
         app_host=_app_host(stack))
 
 
-def _signed_out_locally(page: Page, stack: LiveStack, log: NavigationLog) -> str:
+def _signed_out_locally(page: Page, stack: LiveStack, log: NavigationLog,
+                        sign_in: NavigationLog) -> str:
     """The app's sign-out never sent the browser to the provider: what that leaves, and where
-    the browser went instead."""
+    the browser went instead. The end-session endpoint named is the one beside the authorize
+    endpoint the app signed in at: an app that builds Entra's v1 endpoints from the tenant
+    (oauthenticator's AzureAdOAuthenticator: ``{tenant}/oauth2/authorize``) reads no discovery
+    document, and its endpoint is v1's ``/oauth2/logout``."""
+    provider = urlsplit(stack.idp.base_url).netloc
+    authorize = [urlsplit(u) for u, _ in sign_in.documents
+                 if urlsplit(u).netloc == provider and is_authorize(u)]
+    if authorize and not authorize[0].path.endswith("/v2.0/authorize"):
+        start = authorize[0]
+        end_session = f"{start.scheme}://{start.netloc}{start.path[:-len('/authorize')]}/logout"
+        return signed_out_locally(
+            page, log, end_session=end_session, person="alice",
+            whence="Entra's v1 end-session endpoint, beside the v1 authorize endpoint the app "
+                   "signed in at")
     return signed_out_locally(page, log, end_session=stack.provider_values()["end_session_url"],
                               person="alice")
