@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from scenarios.app.profile import AppProfile
     from scenarios.results import RunSummary, ScenarioResult
 
-__all__ = ["addressless_in", "app_notes", "noted"]
+__all__ = ["addressless_in", "app_notes", "click_note", "noted"]
 
 
 @runtime_checkable
@@ -41,16 +41,26 @@ def addressless_in(env: object) -> tuple[str, ...]:
 
 def app_notes(results: Iterable[ScenarioResult], profile: AppProfile,
               app_name: str | None = None) -> tuple[str, ...]:
-    """The run's notes: one naming every person the app held no address for, if any."""
+    """The run's notes: one naming every person the app held no address for, if any, and one
+    for a sign-in that starts with a click (``[sign_in] control``)."""
     from scenarios.real_idp_notes import no_address_note
 
+    clicked = () if profile.sign_in.control is None else (click_note(profile, app_name),)
     people = sorted({upn for result in results for upn in result.addressless})
     if not people:
-        return ()
+        return clicked
     signed_in = profile.signed_in
     held = (f"{app_name or profile.name} holds no e-mail address for {', '.join(people)} "
             f"({signed_in.me_url} answers {signed_in.me_json.get('email')}: null)")
-    return (no_address_note(", ".join(people), {}, held=held, mock=True),)
+    return (no_address_note(", ".join(people), {}, held=held, mock=True), *clicked)
+
+
+def click_note(profile: AppProfile, app_name: str | None = None) -> str:
+    """What a pass of auto-login.* means for an app whose sign-in page waits for a click."""
+    return (f"{app_name or profile.name}'s sign-in starts with one click on its "
+            f"[sign_in] control {profile.sign_in.control!r}: the auto-login scenarios passed "
+            "with that click, and prove no page at the provider and none after it, not a "
+            "login with no click at all (partner launches are never clicked through)")
 
 
 def noted(summary: RunSummary, app: str | None, catalogue: str) -> RunSummary:

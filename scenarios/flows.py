@@ -24,6 +24,7 @@ from scenarios.navigation_log import NavigationLog as NavigationLog  # the journ
 from scenarios.navigation_log import shown_url
 from scenarios.pages import IdpPasswordPage, IdpStaySignedInPage, IdpUsernamePage
 from scenarios.refusals import with_refusal, with_sign_in_cause
+from scenarios.sign_in_elsewhere import sign_in_elsewhere
 
 PROVIDER_ERRORS = tuple(f"#{name}" for name in (ids.PASSWORD_ERROR, ids.USERNAME_ERROR,
                                                ids.CODE_ERROR, ids.SERVICE_EXCEPTION))
@@ -151,17 +152,28 @@ def _prompted(prompt: str) -> str:
             "(Streamlit's st.login sends prompt=select_account by default)")
 
 
+def _waits_for_click(page: Page, stack: LiveStack, log: NavigationLog) -> str:
+    """Why a sign-in by redirects never reached the provider, when the app's page waits for a
+    click (:func:`~scenarios.sign_in_elsewhere.sign_in_elsewhere`: a partner launch page, a
+    sign-in page whose button the profile does not name), else ``""``."""
+    provider = urlsplit(stack.idp.base_url).netloc
+    if any(urlsplit(url).netloc == provider for url, _ in log.documents):
+        return ""
+    return sign_in_elsewhere(page).removeprefix("; ")
+
+
 def sign_in_by_redirects(page: Page, stack: LiveStack, person: Person, url: str, *,
                          path: str | None, answer_prompt: bool = False) -> NavigationLog:
     """Follow ``url`` holding the provider's session: ``person`` lands on ``path`` signed in,
-    with no click and no page in between (:meth:`NavigationLog.expect_no_page_between`; for a
-    single-page app, ``[provider] platform = "spa"``, its page at the redirect URI is a
-    hand-off). An app whose authorization request asks a ``prompt`` Entra always answers with a
-    page (:data:`PAGE_PROMPTS`) fails, saying so; with ``answer_prompt`` (a scenario whose
-    subject is not single sign-on itself) those pages are answered and allowed. Returns the
-    log of the documents, for checks of one's own."""
+    with no click (but ``[sign_in] control``'s) and no page in between
+    (:meth:`NavigationLog.expect_no_page_between`; for a single-page app, ``[provider]
+    platform = "spa"``, its page at the redirect URI is a hand-off, and so is the page whose
+    control was clicked). An app whose authorization request asks a ``prompt`` Entra always
+    answers with a page (:data:`PAGE_PROMPTS`) fails, saying so; with ``answer_prompt`` (a
+    scenario whose subject is not single sign-on itself) those pages are answered and allowed.
+    Returns the log of the documents, for checks of one's own."""
     log = NavigationLog(page)
-    goto_sign_in(page, stack, url)
+    clicked = goto_sign_in(page, stack, url)
     if answer_prompt:
         await_scripted_sign_in(page, stack, log)
         if asked_prompt(log, stack.idp.base_url) is not None:
@@ -171,13 +183,16 @@ def sign_in_by_redirects(page: Page, stack: LiveStack, person: Person, url: str,
     try:
         expect_signed_in(page, stack, person, path=path)
     except AssertionError as exc:
-        if (prompt := asked_prompt(log, stack.idp.base_url)) is None:
+        prompt = asked_prompt(log, stack.idp.base_url)
+        cause = _prompted(prompt) if prompt is not None else _waits_for_click(page, stack, log)
+        if not cause:
             raise
         first, _, rest = str(exc).partition("\n")  # the cause under the verdict, not the log
-        raise AssertionError("\n".join(filter(None, (first, _prompted(prompt), rest)))) from exc
+        raise AssertionError("\n".join(filter(None, (first, cause, rest)))) from exc
     spa = stack.app.profile.provider.platform == "spa"
     log.expect_no_page_between(stack.idp.base_url,
-                               single_page_app_at=stack.app.redirect_uri if spa else None)
+                               single_page_app_at=stack.app.redirect_uri if spa else None,
+                               clicked_through=clicked)
     return log
 
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from scenarios.live import LiveStack
 
-__all__ = ["AppTimeout", "goto_sign_in"]
+__all__ = ["AppTimeout", "goto_sign_in", "open_sign_in", "start_sign_in"]
 
 
 class AppTimeout(PlaywrightTimeoutError, AssertionError):
@@ -28,7 +28,7 @@ class AppTimeout(PlaywrightTimeoutError, AssertionError):
     give a timeout a meaning of their own (``failure.idp-down``)."""
 
 
-def goto_sign_in(page: Page, stack: LiveStack, url: str) -> None:
+def goto_sign_in(page: Page, stack: LiveStack, url: str) -> bool:
     """``page.goto(url)``, a URL whose redirects may run through the provider and back to the
     app. Should the app give no answer at all on the way back (a connection it drops, as when
     its call to the provider fails), the browser is left on its own error page, for the
@@ -38,7 +38,8 @@ def goto_sign_in(page: Page, stack: LiveStack, url: str) -> None:
     mode and fail in the other. Any other failure (the sign-in URL itself, the provider) is
     raised, and a timeout names the URL whose answer never came (the app's own, when it hangs
     on a call of its own), or the page that came but never finished loading and what of it
-    did not come."""
+    did not come. Then the click ``[sign_in] control`` names (:func:`start_sign_in`); whether
+    there was one."""
     stack.sign_in_started = time.time()
     failed: list[Request] = []
     sent = _Loading(page)
@@ -58,9 +59,26 @@ def goto_sign_in(page: Page, stack: LiveStack, url: str) -> None:
         if not any(r.redirected_from is not None and urlsplit(r.url).netloc == app
                    for r in failed):
             raise
+        return False
     finally:
         page.remove_listener("requestfailed", note)
         sent.stop()
+    return start_sign_in(page, stack, url)
+
+
+def open_sign_in(page: Page, stack: LiveStack, url: str) -> None:
+    """``page.goto(url)``, then the click ``[sign_in] control`` names, as
+    :func:`goto_sign_in` does: for a scenario that follows a sign-in URL to see what the app
+    does with the provider's answer, whatever the way there."""
+    page.goto(url)
+    start_sign_in(page, stack, url)
+
+
+def start_sign_in(page: Page, stack: LiveStack, url: str) -> bool:
+    """The click on the app's sign-in page that ``[sign_in] control`` names, when ``url`` is
+    one of its ``[sign_in] urls`` (:meth:`ProfileAdapter.start_sign_in`); whether it was
+    clicked. A partner launch URL is never clicked through."""
+    return stack.app.start_sign_in(page, url)
 
 
 class _Loading:

@@ -93,7 +93,8 @@ class NavigationLog:
         return urlsplit(self.documents[i + 1][0]).netloc != urlsplit(self.documents[i][0]).netloc
 
     def expect_no_page_between(self, provider_base_url: str, *,
-                               single_page_app_at: str | None = None) -> None:
+                               single_page_app_at: str | None = None,
+                               clicked_through: bool = False) -> None:
         """A sign-in by redirects alone: no page of the provider's rendered, and the only page
         that did is the one the browser landed on (the last document that rendered). An app
         that shows a page of its own on the way ("Continue", "Redirecting…"), at a URL of its
@@ -109,7 +110,9 @@ class NavigationLog:
         that posts its form to the app, which sends the browser straight to the provider
         (:meth:`_posts_itself_to_provider`), and so is the app's page that the provider's answer
         reached in its fragment and that posts it to the app (:meth:`_posts_fragment_back`).
-        What a hand-off showed, and for how long, the log cannot tell."""
+        What a hand-off showed, and for how long, the log cannot tell. With
+        ``clicked_through``, the first page rendered is the sign-in page whose ``[sign_in]
+        control`` the scenario clicked, which the profile says the sign-in starts with."""
         shown = self.pages_shown_from(provider_base_url)
         assert shown == [], (f"the provider showed {', '.join(map(shown_url, shown))}: the "
                              f"browser went {self._journey()}")
@@ -123,7 +126,8 @@ class NavigationLog:
             return (after[i] == provider or self._posted_on(i)
                     or self._posts_itself_to_provider(i, provider)
                     or self._posts_fragment_back(i, provider)
-                    or _without_query(self.documents[i][0]) == spa_callback)
+                    or _without_query(self.documents[i][0]) == spa_callback
+                    or (clicked_through and i == rendered[0]))
 
         between = [self.documents[i] for i in rendered[:-1] if not hand_off(i)]
         assert not between, (

@@ -9,6 +9,7 @@ popup shows that very page.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -61,7 +62,10 @@ def sign_in_elsewhere(page: Page) -> str:
             return ""
         kind, text = found
         return (f"; the page waits for a click on its {text!r} {kind}: a sign-in URL must send "
-                "the browser to the provider by itself (a redirect, a refresh or a script)")
+                "the browser to the provider by itself (a redirect, a refresh or a script); "
+                "for a customer sign-in page that waits for it, name it in the profile as "
+                f"[sign_in] control = {json.dumps(text, ensure_ascii=False)} (a partner launch "
+                "URL is never clicked through: partner-app SSO starts at once)")
     return ""
 
 

@@ -34,6 +34,7 @@ from scenarios.app.calls import (
 from scenarios.app.interface import AppAdapter, Someone, Unsupported
 from scenarios.app.page_summary import on_browser_error_page, page_summary
 from scenarios.app.profile import AppProfile, HttpCall, PartnerSection
+from scenarios.app.sign_in_control import click_sign_in, control_locator, needs_click
 from scenarios.app.templating import render
 from scenarios.settled_error import until_unless_settled_error
 
@@ -68,10 +69,6 @@ is judged."""
 def _origin(url: str) -> tuple[str, str]:
     parts = urlsplit(url)
     return parts.scheme, parts.netloc.lower()
-
-
-def _exact_name(name: str) -> re.Pattern[str]:
-    return re.compile(rf"^\s*{re.escape(name)}\s*$")
 
 
 class SignedInElsewhere(AssertionError):
@@ -163,6 +160,30 @@ class ProfileAdapter:
                               + (f"(its [sign_in] urls: {names})" if names
                                  else "(its [sign_in] urls name none)"))
         return self.url(found.url)
+
+    def start_sign_in(self, page: Page, url: str) -> bool:
+        """After the browser followed ``url``: click ``[sign_in] control`` when ``url`` is one
+        of ``[sign_in] urls`` and its page waits for the click (:mod:`.sign_in_control`);
+        whether it was clicked."""
+        sign_in = self.profile.sign_in
+        urls = tuple(self.url(u.url) for u in sign_in.urls)
+        if sign_in.control is None or not needs_click(sign_in.control, urls, url):
+            return False
+        return click_sign_in(page, sign_in.control, app_base_url=self.base_url, url=url,
+                             answered=lambda: self._answered_already(page),
+                             showing=lambda: self.showing(page))
+
+    def _answered_already(self, page: Page) -> bool:
+        """Whether the page shows someone signed in or the support contact (a failure page
+        in place of a sign-in page): nothing to click through."""
+        from playwright.sync_api import Error
+
+        if self.shows_signed_in_now(page):
+            return True
+        try:
+            return bool(self.contact) and _shown(page, self.contact).count() > 0
+        except Error:  # a page navigating meanwhile
+            return False
 
     def lands_on(self, name: str | None = None) -> str | None:
         sign_in = self.profile.sign_in
@@ -601,9 +622,7 @@ class ProfileAdapter:
         if sign_out.control:
             from playwright.sync_api import Error, expect
 
-            name = _exact_name(sign_out.control)
-            control = page.get_by_role("button", name=name).or_(
-                page.get_by_role("link", name=name)).first
+            control = control_locator(page, sign_out.control)
             try:  # no control comes on an error page that stays
                 until_unless_settled_error(
                     page, lambda timeout: expect(control).to_be_visible(timeout=timeout))

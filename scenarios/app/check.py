@@ -45,6 +45,7 @@ from scenarios.app.process import OUTPUT_TAIL_LINES, with_output
 from scenarios.app.profile import AppProfile
 from scenarios.app.self_posting import SCRIPT, posts_itself, submit
 from scenarios.app.servers import AppStartError
+from scenarios.app.sign_in_control import control_target
 from scenarios.app.validation import ProfileError
 from scenarios.github import say
 from scenarios.masking import masked_text
@@ -160,10 +161,18 @@ def _follow_to_provider(http: httpx.Client, url: str, app_base: str
 
 def _check_sign_in(report: _Report, http: httpx.Client, label: str, url: str, *, app_base: str,
                    idp_base: str, client_id: str, redirect_uris: set[str], spa: bool,
-                   audience: str, picks_port: bool) -> str | None:
-    """Check one sign-in URL; the authorization request it sends the browser to when it is
-    right, else ``None``."""
+                   audience: str, picks_port: bool, control: str | None = None
+                   ) -> str | None:
+    """Check one sign-in URL (and the link ``control`` names on its page); the authorization
+    request it sends the browser to when it is right, else ``None``."""
     what, left_to, on_page = _follow_to_provider(http, url, app_base)
+    if left_to is None and on_page and control:
+        if (target := control_target(http, url, control)) is None:
+            report.add("note", f"{label} ({url}) is a page whose [sign_in] control {control!r} "
+                       "the scenarios' browser clicks: the check runs no browser and cannot "
+                       "follow a click (it follows only a link of that name in the page)")
+            return None
+        what, left_to, on_page = _follow_to_provider(http, target, app_base)
     if left_to is None and on_page and spa:
         report.add("note", f"{label} ({url}) is a page: a single-page app's script starts the "
                    "sign-in, which only the scenarios' browser runs")
@@ -353,15 +362,18 @@ def check_profile(path: Path, *, out: TextIO) -> int:
         with httpx.Client(timeout=10, verify=False,
                           event_hooks={"response": [report.watch]}) as http:
             registered = {app.url(u) for u in profile.provider.redirect_uris}
-            targets = [(f"sign-in URL {u.name!r}", app.url(u.url)) for u in profile.sign_in.urls]
-            targets += [(f"protected URL {u}", app.url(u)) for u in profile.sign_in.protected_urls]
+            targets = [(f"sign-in URL {u.name!r}", app.url(u.url), profile.sign_in.control)
+                       for u in profile.sign_in.urls]
+            targets += [(f"protected URL {u}", app.url(u), None)
+                        for u in profile.sign_in.protected_urls]
             started = [_check_sign_in(report, http, label, url, app_base=app.base_url,
                                       idp_base=stack.idp.base_url, client_id=stack.client_id,
                                       redirect_uris=registered,
                                       spa=profile.provider.platform == "spa",
                                       audience=profile.provider.sign_in_audience,
-                                      picks_port=profile.app.picks_port)
-                       for label, url in targets]
+                                      picks_port=profile.app.picks_port,
+                                      control=control)
+                       for label, url, control in targets]
             if profile.signed_in.me_url:
                 _check_me(report, http, app.url(profile.signed_in.me_url))
             if profile.partner is not None and app.events_url:

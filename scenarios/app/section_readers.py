@@ -71,8 +71,13 @@ def read_sign_in(root: Table, allowed: frozenset[str]) -> SignInSection:
             else:
                 urls_table.problem(name, "must be a URL template or a table {url, lands_on}")
     protected = table.str_list("protected_urls", one_ok=True, check=url_check(allowed))
+    control = table.string("control")
+    if control is not None and not urls:
+        table.problem("control", "is clicked on the page a sign-in URL opens: give [sign_in] "
+                      "urls too")
     table.done()
-    return SignInSection(urls=tuple(urls), protected_urls=protected)
+    return SignInSection(urls=tuple(urls), protected_urls=protected, control=control)
+
 
 
 def _path_check(value: str) -> str | None:

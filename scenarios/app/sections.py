@@ -175,6 +175,10 @@ class SignInSection:
     protected_urls: tuple[str, ...] = ()
     """Pages that start SSO by themselves when nobody is signed in, and show themselves once
     someone is."""
+    control: str | None = None
+    """The accessible name of the button or link to click on the page a ``urls`` entry opens
+    (a "Sign in with Microsoft" button) when it does not start the sign-in by itself; never
+    clicked on a partner launch, which must start it with no click."""
 
     def url(self, name: str) -> SignInUrl | None:
         return next((u for u in self.urls if u.name == name), None)

@@ -19,6 +19,7 @@ from scenarios.app.profile import AppProfile
 from scenarios.catalogue.failures import expect_token_request_failure
 from scenarios.context import NotExercised
 from scenarios.flows import first_login, sign_in_at_idp, sign_in_by_redirects
+from scenarios.goto import open_sign_in
 from scenarios.live import LiveStack
 from scenarios.navigation_log import NavigationLog
 from scenarios.protocol_view.names import provider_step_name
@@ -130,7 +131,7 @@ def v1_endpoints_over_http(ctx: Ctx) -> None:
     log = NavigationLog(page)
     with ctx.step("sign in at the provider: the app refuses the unsigned ID token"):
         try:
-            page.goto(stack.app.sign_in_url())
+            open_sign_in(page, stack, stack.app.sign_in_url())
             sign_in_at_idp(page, stack.people["alice"])
             # An app that asks for no code takes its ID token from the authorization
             # endpoint, which signs it on v1 too: only the v1 token endpoint's are unsigned.

@@ -37,6 +37,7 @@ from scenarios.flows import (
     sign_in_at_idp,
     up_to_stay_signed_in,
 )
+from scenarios.goto import open_sign_in
 from scenarios.live import LiveStack
 from scenarios.pages import (
     IdpConsentPage,
@@ -54,7 +55,7 @@ FAILURE_PAGE = {"customer-sso", "failure-page"}
 
 def start_and_sign_in(ctx: Ctx, first_name: str = "alice") -> None:
     """Follow the first sign-in URL and sign in at the provider."""
-    ctx.page.goto(ctx.env.app.sign_in_url())
+    open_sign_in(ctx.page, ctx.env, ctx.env.app.sign_in_url())
     sign_in_at_idp(ctx.page, ctx.env.people[first_name])
 
 
@@ -142,7 +143,7 @@ def up_to_stay_signed_in_first(ctx: Ctx, first_name: str = "alice") -> IdpStaySi
     """Follow the first sign-in URL and answer the username and password pages; the last page,
     "Stay signed in?", is left to the caller."""
     person = ctx.env.people[first_name]
-    ctx.page.goto(ctx.env.app.sign_in_url())
+    open_sign_in(ctx.page, ctx.env, ctx.env.app.sign_in_url())
     return up_to_stay_signed_in(ctx.page, person.upn, person.password)
 
 
@@ -203,7 +204,7 @@ def redirect_uri_mismatch(ctx: Ctx) -> None:
                          spa={"redirectUris": []})
     log = NavigationLog(page)
     with ctx.step("follow the sign-in URL: the provider's error page names AADSTS50011"):
-        page.goto(stack.app.sign_in_url())
+        open_sign_in(page, stack, stack.app.sign_in_url())
         expect_provider_error(page, "50011")
     with ctx.step("the browser stays at the provider"):
         assert urlsplit(page.url).netloc == urlsplit(stack.idp.base_url).netloc, page.url
@@ -224,7 +225,7 @@ def app_disabled(ctx: Ctx) -> None:
         stack.set_app_enabled(False)
     log = NavigationLog(page)
     with ctx.step("follow the sign-in URL: the provider's error page names AADSTS7000112"):
-        page.goto(stack.app.sign_in_url())
+        open_sign_in(page, stack, stack.app.sign_in_url())
         expect_provider_error(page, "7000112")
         assert log.visited(stack.app.redirect_uri) == [], log.documents
     with ctx.step("the administrator enables it again: alice signs in"):
@@ -246,7 +247,7 @@ def other_organization(ctx: Ctx) -> None:
     with ctx.step("another company, Fabrikam, has a tenant of its own with its user zed"):
         zed = stack.add_other_organization()
     with ctx.step("zed follows the sign-in URL and signs in at the provider"):
-        page.goto(stack.app.sign_in_url())
+        open_sign_in(page, stack, stack.app.sign_in_url())
         EntraDriver().sign_in(page, zed.upn, zed.password)  # consents if asked
     with ctx.step("zed is not signed in to the app"):
         expect_signed_out(page, stack, why=": a user of another organization got in")
@@ -323,7 +324,7 @@ def disabled_after_sign_in(ctx: Ctx) -> None:
     log = NavigationLog(page)
     with ctx.step("her next sign-in: the provider asks for her password and refuses it"):
         stack.app.drop_session(page)
-        page.goto(stack.app.sign_in_url())
+        open_sign_in(page, stack, stack.app.sign_in_url())
         expect(IdpUsernamePage(page).heading).to_be_visible()
         sign_in_at_idp(page, alice)
         _expect_disabled(page)
@@ -346,7 +347,7 @@ def user_cancels(ctx: Ctx) -> None:
         assert stack.revoke_consent(), "the app had no consent grant to remove"
         stack.set_assignment_required(False)
     with ctx.step("follow the sign-in URL and sign in: the provider asks for consent"):
-        page.goto(stack.app.sign_in_url())
+        open_sign_in(page, stack, stack.app.sign_in_url())
         sign_in_at_idp(page, stack.people["alice"], EntraDriver(accept_consent=False))
         consent = IdpConsentPage(page)
         expect(consent.heading).to_be_visible()
@@ -372,7 +373,7 @@ def needs_admin_approval(ctx: Ctx) -> None:
         stack.block_user_consent()
         assert stack.revoke_consent(), "the app had no consent grant to remove"
     with ctx.step("alice signs in: the provider says an administrator must approve the app"):
-        page.goto(stack.app.sign_in_url())
+        open_sign_in(page, stack, stack.app.sign_in_url())
         sign_in_at_idp(page, stack.people["alice"], EntraDriver(accept_consent=False))
         approval = IdpNeedAdminPage(page)
         expect(approval.heading).to_be_visible()

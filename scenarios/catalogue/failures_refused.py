@@ -39,6 +39,7 @@ from scenarios.flows import (
     first_login_at_company,
     follow_signed_in_at_company,
 )
+from scenarios.goto import open_sign_in
 from scenarios.live import LiveStack
 from scenarios.protocol_view.names import is_authorize
 from scenarios.protocol_view.tokens import mask_query
@@ -287,7 +288,7 @@ def state_other_browser(ctx: Ctx) -> None:
                   "a state of its own) and stops at the provider", page=other):
         # A victim's browser usually knows the app: an app that only asks for some login
         # cookie, not the one issued with this state, must not pass.
-        other.goto(stack.app.sign_in_url())
+        open_sign_in(other, stack, stack.app.sign_in_url())
         other.wait_for_url(stack.idp_url("/**"))
     with ctx.step("that browser takes alice's answer to the callback (opens its URL, or posts "
                   "its form): the failure page, and nobody is signed in there", page=other):

@@ -33,6 +33,7 @@ from scenarios.flows import (
     oid_of,
     sign_in_by_redirects,
 )
+from scenarios.goto import open_sign_in
 from scenarios.live import LiveStack
 
 Ctx = ScenarioContext[LiveStack]
@@ -123,7 +124,7 @@ def disable_enable(ctx: Ctx) -> None:
             page.goto(protected[0])
             expect_failure(page, stack, "connection-disabled")
     with ctx.step("the sign-in URL fails the same way"):
-        page.goto(stack.app.sign_in_url())
+        open_sign_in(page, stack, stack.app.sign_in_url())
         expect_failure(page, stack, "connection-disabled")
     with ctx.step("the administrator switches SSO on again"):
         stack.app.set_sso_enabled(True)

@@ -26,6 +26,7 @@ from scenarios.flows import (
     sign_in_at_idp,
     sign_out_at_idp,
 )
+from scenarios.goto import open_sign_in
 from scenarios.live import LiveStack, Person
 from scenarios.pages import IdpSignedOutPage, IdpUsernamePage
 from scenarios.protocol_view.names import is_authorize
@@ -57,7 +58,7 @@ def platform_address(person: Person) -> str:
 def _expect_sign_in_asked(page: Page, stack: LiveStack) -> None:
     """Opening the app needs the provider's sign-in page again (no app session left)."""
     protected = stack.app.protected_urls()
-    page.goto(protected[0] if protected else stack.app.sign_in_url())
+    open_sign_in(page, stack, protected[0] if protected else stack.app.sign_in_url())
     expect(IdpUsernamePage(page).heading).to_be_visible()
 
 

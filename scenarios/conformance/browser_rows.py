@@ -210,7 +210,7 @@ class RowDriver:
         from scenarios.pages import IdpUsernamePage
 
         try:
-            page.goto(self.options.rp_url(self.options.start))
+            self._open_start(page)
             IdpUsernamePage(page).heading.wait_for(state="visible")
             if not same_server(page.url, self.options.idp):
                 return (f"the sign-in page is at {where(page.url)}, not at this mock provider "
@@ -267,6 +267,17 @@ class RowDriver:
             status = self._check(page)
         return status
 
+    def _open_start(self, page: Page) -> None:
+        """Go to the start URL and click its ``start_control``, when the options name one."""
+        from scenarios.app.page_summary import page_summary
+        from scenarios.app.sign_in_control import click_sign_in
+
+        start = self.options.rp_url(self.options.start)
+        page.goto(start)
+        if self.options.start_control:
+            click_sign_in(page, self.options.start_control, app_base_url=self.options.rp,
+                          url=start, answered=lambda: False, showing=lambda: page_summary(page))
+
     def _plain_sign_in(self, page: Page, context: BrowserContext) -> tuple[bool, str]:
         """Whether the RP signs in now with a correct answer, no fault armed: the row's
         browser starts its sign-in again, which the browser's session at the provider answers
@@ -276,7 +287,7 @@ class RowDriver:
 
         log = _navigation_log(page)
         try:
-            page.goto(self.options.rp_url(self.options.start))
+            self._open_start(page)
             EntraDriver(timeout_ms=self.options.timeout_ms).sign_in_if_asked(
                 page, urlsplit(self.options.idp).netloc, self.options.upn,
                 self.options.password)

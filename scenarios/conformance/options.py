@@ -24,6 +24,9 @@ class ConformanceOptions:
     idp: str
     """The mock provider's base URL."""
     start: str = "/login"
+    start_control: str | None = None
+    """The button or link to click on the page ``start`` opens, when it waits for a click
+    (``--app`` with a profile's ``[sign_in] control`` and no ``--start``)."""
     check: str = "/api/me"
     """The check URL: answers 2xx when signed in, 401, 403 or a redirect when not; with
     :attr:`shown_signed_in`, the page that shows who is signed in."""

@@ -100,6 +100,7 @@ def from_profile(args: argparse.Namespace, stack: contextlib.ExitStack, *,
         raise SetupError(f"{profile.name}: {exc}") from None
     options = ConformanceOptions(
         rp=app.base_url, idp=live.idp.base_url, start=start,
+        start_control=None if args.start else profile.sign_in.control,
         check=args.check or app.url(signed_in.me_url or signed_in.page or ""),
         shown_signed_in=app.is_signed_in if by_page else None,
         backchannel=args.backchannel or app.backchannel_uri, tenant=live.tenant_id,

@@ -10,8 +10,11 @@ its launches), ``duplicate-409`` (a redelivered ``app.installed`` is answered 40
 ``duplicate-applied`` (a redelivered ``app.installed`` adds the installation again),
 ``duplicate-applied-late`` (as ``duplicate-applied``, but it answers every event at once and
 applies it :data:`LATE_S` seconds later, in the order they came, all but the ``app.installed``
-of an installation it does not know yet), or ``none``. ``refusal_status`` is what it answers
-an event that is not validly signed, ``accept_status`` what it answers an event it takes.
+of an installation it does not know yet), ``launch-button`` (once an installation has signed
+someone in, its standalone URL answers a "Welcome back" page with a "Sign in" link that starts
+the sign-in, rather than starting it), or ``none``.
+``refusal_status`` is what it answers an event that is not validly signed, ``accept_status``
+what it answers an event it takes.
 It checks nothing of the sign-in itself (the ID token is read, not verified): it is here for
 its events. ``ENDPOINTS=v1`` makes it sign in through the tenant's v1 endpoints
 (``/oauth2/authorize`` and ``/oauth2/token``) rather than the v2 ones the event links, as an app
@@ -51,22 +54,26 @@ CONTACT = "help@partner.example"
 SESSION_COOKIE = "session"
 DEFECTS = ("none", "signature", "accepts-unsigned", "logout-all", "ignores-uninstall",
            "launch-after-uninstall", "duplicate-409", "duplicate-applied",
-           "duplicate-applied-late")
+           "duplicate-applied-late", "launch-button")
 LATE_S = 3.0
 """How long ``duplicate-applied-late`` waits before applying an event it queued."""
 
 
 def partner_profile(directory: Path, *, defect: str = "none", refusal_status: int = 401,
                     accept_status: int = 200, installations: bool = True,
-                    session_check: bool = True, endpoints: str = "v2") -> Path:
+                    session_check: bool = True, endpoints: str = "v2",
+                    sign_in_control: str | None = None) -> Path:
     """A profile for this app with ``defect`` (one of :data:`DEFECTS`); ``installations``: the
     profile names its installations URL; ``session_check``: it says how to tell who is signed
     in (its ``[signed_in]`` me_url), else only what the page a sign-in lands on shows;
-    ``endpoints``: ``v1`` or ``v2``, the Entra endpoints it signs in through."""
+    ``endpoints``: ``v1`` or ``v2``, the Entra endpoints it signs in through;
+    ``sign_in_control``: a ``[sign_in] control`` (with its home page as a sign-in URL)."""
     assert defect in DEFECTS, defect
     assert endpoints in ("v1", "v2"), endpoints
     path = directory / (f"partner-{defect}-{refusal_status}-{accept_status}-{session_check}-"
-                        f"{endpoints}.toml")
+                        f"{endpoints}{'-control' if sign_in_control else ''}.toml")
+    sign_in = ("" if sign_in_control is None else
+               f'[sign_in]\nurls = {{ home = "/" }}\ncontrol = {json.dumps(sign_in_control)}\n')
     signed_in = """
 [signed_in]
 me_url = "/me"
@@ -97,7 +104,7 @@ ENDPOINTS = "{endpoints}"
 
 [provider]
 redirect_uris = ["{{base_url}}/callback"]
-{signed_in}
+{sign_in}{signed_in}
 [failure]
 contact = "{CONTACT}"
 text = "Sign-in failed"
@@ -201,6 +208,10 @@ def create(launch: AppLaunch) -> Starlette:
         installation = installations.get(installation_id)
         if installation is None or not installation["active"]:
             return failure("this app is not installed for your account")
+        if (env.get("DEFECT") == "launch-button" and installation.get("signed_in")
+                and "go" not in request.query_params):
+            go = html.escape(f"{request.url}&go=1")
+            return HTMLResponse(f'<h1>Welcome back</h1><a href="{go}">Sign in</a>')
         state = secrets.token_urlsafe(16)
         pending[state] = installation_id
         query = {"client_id": installation["client_id"], "response_type": "code",
@@ -222,6 +233,7 @@ def create(launch: AppLaunch) -> Starlette:
         if not redeemed.is_success:
             return failure("the code was refused")
         claims = jwt.decode(redeemed.json()["id_token"], options={"verify_signature": False})
+        installation["signed_in"] = True
         session = secrets.token_urlsafe(16)
         sessions[session] = {"installation_id": installation["installation_id"],
                              "user_id": str(claims.get("oid", "")),

@@ -13,6 +13,9 @@ minutes ahead, as passport-azure-ad's default clock skew allows). With ``REFUSE_
 refuses every ID token on its failure page, as an app that checks it against a wrong issuer
 does (next-auth v4 on ``/common``). Its home page ``/`` says who is signed in and never starts a
 sign-in: a profile may tell who is signed in by it instead of ``/me`` (``signed_in_selector``).
+With ``SIGN_IN_BUTTON`` set, ``/login`` is a page with a button of that name whose form posts
+back to ``/login``, which then starts the sign-in (a "Sign in with Microsoft" page); with
+``SIGN_IN_LINK = "1"`` too, a link of that name to ``/login?go=1``, which starts it.
 
 It checks nothing else of the sign-in (the ID token is read, not verified): it is here for
 its ``state``.
@@ -21,6 +24,7 @@ its ``state``.
 from __future__ import annotations
 
 import html
+import json
 import secrets
 import time
 from pathlib import Path
@@ -46,19 +50,25 @@ SESSION_COOKIE = "session"
 
 def state_profile(directory: Path, *, bind: bool, weak: bool = False,
                   form_post: bool = False, id_token: bool = False,
-                  check_dates: bool = False, signed_in_selector: str | None = None) -> Path:
+                  check_dates: bool = False, signed_in_selector: str | None = None,
+                  button: str = "", control: str | None = None, link: bool = False) -> Path:
     """A profile for this app, binding the state to the browser or not; ``weak``: the app
     asks only that the browser has some login cookie of its own, not the one issued with the
     state; ``form_post``: it asks for ``response_mode=form_post``; ``id_token``: for an ID
     token alone, posted; ``check_dates``: it refuses an ID token not valid yet;
     ``signed_in_selector``: who is signed in is told by the home page and this selector, not
-    by ``/me`` (``#signed-in-as`` shows only while someone is, ``h1`` always)."""
+    by ``/me`` (``#signed-in-as`` shows only while someone is, ``h1`` always); ``button``: the
+    name of the button its sign-in page waits for a click on (a link, with ``link``),
+    ``control``: the profile's ``[sign_in] control``."""
     mode = "weak" if weak else str(int(bind))
     form_post = form_post or id_token
     flow = "-id-token" if id_token else "-form-post" if form_post else ""
     by_page = "" if signed_in_selector is None else "-page-" + "".join(
         c for c in signed_in_selector if c.isalnum())
-    path = directory / f"state-{mode}{flow}{'-dated' if check_dates else ''}{by_page}.toml"
+    clicked = (f"-{len(button)}-{len(control or '')}{'-link' if link else ''}"
+               if button or control else "")
+    path = directory / (f"state-{mode}{flow}{'-dated' if check_dates else ''}{by_page}"
+                        f"{clicked}.toml")
     signed_in = ('me_url = "/me"' if signed_in_selector is None
                  else f'page = "/"\nselector = "{signed_in_selector}"')
     path.write_text(f"""\
@@ -76,6 +86,8 @@ BIND_STATE = "{mode}"
 FORM_POST = "{int(form_post)}"
 ID_TOKEN = "{int(id_token)}"
 CHECK_DATES = "{int(check_dates)}"
+SIGN_IN_BUTTON = "{button}"
+SIGN_IN_LINK = "{int(link)}"
 
 [provider]
 redirect_uris = ["{{base_url}}/callback"]
@@ -83,6 +95,7 @@ id_token_issuance = {str(id_token).lower()}
 
 [sign_in]
 urls = {{ login = {{ url = "/login", lands_on = "/account" }} }}
+{"" if control is None else f"control = {json.dumps(control)}"}
 
 [signed_in]
 {signed_in}
@@ -102,6 +115,8 @@ def create(launch: AppLaunch) -> Starlette:
     form_post = id_token or env.get("FORM_POST") == "1"
     check_dates = env.get("CHECK_DATES") == "1"
     refuse_all = env.get("REFUSE_ALL") == "1"
+    button = env.get("SIGN_IN_BUTTON", "")
+    link = env.get("SIGN_IN_LINK") == "1"
     metadata = httpx.get(env["OIDC_DISCOVERY_URL"], verify=public_trust(), timeout=5).json()
     pending: dict[str, str] = {}
     """state -> the browser (its cookie) that started the sign-in"""
@@ -112,6 +127,11 @@ def create(launch: AppLaunch) -> Starlette:
                             f"<p>Contact {CONTACT}</p>", status_code=400)
 
     def login(request: Request) -> Response:
+        if button and link and "go" not in request.query_params:
+            return HTMLResponse(f'<h1>Welcome</h1><a href="/login?go=1">{html.escape(button)}</a>')
+        if button and not link and request.method != "POST":
+            return HTMLResponse(f'<h1>Welcome</h1><form method="post" action="/login">'
+                                f"<button>{html.escape(button)}</button></form>")
         state = secrets.token_urlsafe(16)
         browser = request.cookies.get(BROWSER_COOKIE) or secrets.token_urlsafe(16)
         pending[state] = browser
@@ -190,6 +210,6 @@ def create(launch: AppLaunch) -> Starlette:
             return JSONResponse({"error": "not signed in"}, status_code=401)
         return JSONResponse({"email": who})
 
-    return Starlette(routes=[Route("/", home), Route("/login", login),
+    return Starlette(routes=[Route("/", home), Route("/login", login, methods=["GET", "POST"]),
                              Route("/callback", callback, methods=["GET", "POST"]),
                              Route("/account", account), Route("/me", me)])

@@ -163,3 +163,17 @@ def test_an_app_that_accepts_events_with_202_passes(tmp_path: Path) -> None:
     verdicts = _verdicts(partner_profile(tmp_path, accept_status=202), PARTNER,
                          tmp_path / "report")
     assert verdicts == {scenario: ("passed", "") for scenario in PARTNER}, verdicts
+
+
+def test_a_standalone_url_that_waits_for_a_click_fails_launch_even_with_a_sign_in_control(
+        tmp_path: Path) -> None:
+    """Partner-app SSO starts at once: ``[sign_in] control`` is clicked on the app's own
+    sign-in URLs, never on a platform's launch, which fails saying what it waits for (here the
+    later launch, whose page waits for a click on a link the control names)."""
+    verdicts = _verdicts(partner_profile(tmp_path, defect="launch-button",
+                                         sign_in_control="Sign in"),
+                         ("partner.launch",), tmp_path / "report")
+    status, message = verdicts["partner.launch"]
+    assert status == "failed", verdicts
+    assert "the page waits for a click on its 'Sign in' link" in message, message
+    assert "a partner launch URL is never clicked through" in message, message

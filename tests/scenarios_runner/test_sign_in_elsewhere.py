@@ -45,19 +45,23 @@ def test_a_sign_in_opened_in_a_popup_window_is_named(page: Page) -> None:
     assert "oidc-client-ts: signinRedirect rather than signinPopup" in message
 
 
-@pytest.mark.parametrize(("status", "body", "said"), [
+@pytest.mark.parametrize(("status", "body", "said", "key"), [
     (200, '<h1>Welcome</h1><form action="/go"><button>Sign in</button></form>',
-     "'Sign in' button"),
-    (401, '<h1>Unauthorized</h1><p>Please <a href="/go">log in</a></p>', "'log in' link"),
+     "'Sign in' button", '"Sign in"'),
+    (401, '<h1>Unauthorized</h1><p>Please <a href="/go">log in</a></p>', "'log in' link",
+     '"log in"'),
 ])
 def test_a_page_that_waits_for_a_click_says_which(page: Page, status: int, body: str,
-                                                   said: str) -> None:
+                                                   said: str, key: str) -> None:
     _serve(page, {"/login": (status, body)})
     page.goto(f"{APP}/login")
     message = _failure(page)
     assert message.endswith(f" instead; the page waits for a click on its {said}: a sign-in "
                             "URL must send the browser to the provider by itself (a redirect, "
-                            "a refresh or a script)"), message
+                            "a refresh or a script); for a customer sign-in page that waits "
+                            f"for it, name it in the profile as [sign_in] control = {key} (a "
+                            "partner launch URL is never clicked through: partner-app SSO "
+                            "starts at once)"), message
 
 
 def test_a_page_with_no_such_control_keeps_the_plain_message(page: Page) -> None:

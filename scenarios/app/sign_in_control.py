@@ -1,0 +1,105 @@
+"""``[sign_in] control``: the click a sign-in page waits for.
+
+Many apps' sign-in URL is a page with a "Sign in with Microsoft" button (Streamlit's
+``st.login`` is called from a button's callback, https://docs.streamlit.io/develop/api-reference/user/st.login;
+JupyterHub shows its login button unless ``auto_login`` is set,
+https://jupyterhub.readthedocs.io/en/stable/reference/api/auth.html). A profile that names the
+button is clicked through: after the browser follows one of ``[sign_in] urls`` and stays on
+the app's page, the button or link of that accessible name is clicked, as ``[sign_out]
+control`` is. A partner launch URL is never clicked through (partner-app SSO starts at once),
+nor a page that already left the app or shows someone signed in.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin, urlsplit
+
+from scenarios.settled_error import until_unless_settled_error
+
+if TYPE_CHECKING:
+    import httpx
+    from playwright.sync_api import Locator, Page
+
+__all__ = ["click_sign_in", "control_link", "control_locator", "control_target", "needs_click"]
+
+_LINK = re.compile(r"<a\b[^>]*\bhref\s*=\s*([\"'])(?P<href>[^\"']*)\1[^>]*>(?P<text>.*?)</a\s*>",
+                   re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def exact_name(name: str) -> re.Pattern[str]:
+    return re.compile(rf"^\s*{re.escape(name)}\s*$")
+
+
+def control_locator(page: Page, name: str) -> Locator:
+    """The first button or link whose accessible name is ``name`` (spaces around it aside)."""
+    pattern = exact_name(name)
+    return page.get_by_role("button", name=pattern).or_(
+        page.get_by_role("link", name=pattern)).first
+
+
+def needs_click(control: str | None, sign_in_urls: tuple[str, ...], url: str) -> bool:
+    """Whether following ``url`` is to be followed by a click on ``control``: only for one of
+    the profile's ``[sign_in] urls`` (never a protected URL or a partner launch)."""
+    return control is not None and _bare(url) in {_bare(u) for u in sign_in_urls}
+
+
+def click_sign_in(page: Page, control: str, *, app_base_url: str, url: str,
+                  answered: Callable[[], bool], showing: Callable[[], str]) -> bool:
+    """Click ``control`` on the page ``url`` left the browser on; ``False`` when there was
+    nothing to click: the browser already left the app (the page started the sign-in by
+    itself), or ``answered()`` says the page is the app's answer already (someone signed in,
+    its failure page). A control that never shows, or cannot be clicked, fails the scenario
+    saying so, not with a timeout's stack."""
+    from playwright.sync_api import Error, expect
+
+    app = urlsplit(app_base_url).netloc
+
+    def over() -> bool:
+        return urlsplit(page.url).netloc != app or answered()
+
+    if over():
+        return False
+    button = control_locator(page, control)
+    try:
+        until_unless_settled_error(
+            page, lambda timeout: expect(button).to_be_visible(timeout=timeout), over=over)
+    except AssertionError as exc:
+        if over():
+            return False
+        raise AssertionError(
+            f"no button or link named [sign_in] control {control!r} on the page "
+            f"{_bare(url)} opened; {showing()}") from exc
+    try:
+        button.click()
+    except Error as exc:
+        raise AssertionError(
+            f"the [sign_in] control {control!r} could not be clicked ({type(exc).__name__}); "
+            f"{showing()}") from exc
+    return True
+
+
+def control_link(page_html: str, control: str) -> str | None:
+    """The ``href`` of a link in ``page_html`` whose text is ``control``: what ``app check``,
+    which runs no browser, can follow of a click (a button, or a page a script draws, it
+    cannot)."""
+    for link in _LINK.finditer(page_html):
+        text = html.unescape(_TAG.sub("", link.group("text")))
+        if " ".join(text.split()) == " ".join(control.split()):
+            return html.unescape(link.group("href"))
+    return None
+
+
+def control_target(http: httpx.Client, url: str, control: str) -> str | None:
+    """The URL the link named ``control`` on the page at ``url`` leads to, if it has one."""
+    page = http.get(url, follow_redirects=True)
+    href = control_link(page.text, control)
+    return None if href is None else urljoin(str(page.url), href)
+
+
+def _bare(url: str) -> str:
+    return urlsplit(url)._replace(query="", fragment="").geturl()

@@ -1,0 +1,131 @@
+"""``[sign_in] control``: read from the profile, followed by ``app check`` as far as a check
+that runs no browser can (a link of that name, not a button), and noted beside a run's
+results."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from scenarios.app import load_profile
+from scenarios.app.check import check_profile
+from scenarios.app.servers import AppLaunch
+from scenarios.app.sign_in_control import control_link, needs_click
+from scenarios.app_notes import app_notes
+from scenarios_app.test_profile import MINIMAL, _problems
+
+WITH_CONTROL = MINIMAL.replace('urls = { login = "/login" }\n',
+                               'urls = { login = "/login" }\ncontrol = "Sign in with Microsoft"\n')
+
+
+def test_the_control_is_read_with_the_sign_in_urls(tmp_path: Path) -> None:
+    path = tmp_path / "profile.toml"
+    path.write_text(WITH_CONTROL, encoding="utf-8")
+    assert load_profile(path).sign_in.control == "Sign in with Microsoft"
+
+
+def test_a_control_with_no_sign_in_url_to_click_it_on_is_a_problem(tmp_path: Path) -> None:
+    text = WITH_CONTROL.replace('urls = { login = "/login" }\n', 'protected_urls = ["/a"]\n')
+    problems = _problems(tmp_path, text)
+    assert any("sign_in.control: is clicked on the page a sign-in URL opens: give [sign_in] "
+               "urls too" in p for p in problems), problems
+
+
+def test_the_control_applies_to_the_sign_in_urls_alone() -> None:
+    urls = ("http://app.test/login",)
+    assert needs_click("Sign in", urls, "http://app.test/login?next=/a")
+    assert not needs_click("Sign in", urls, "http://app.test/launch?installation_id=1")
+    assert not needs_click(None, urls, "http://app.test/login")
+
+
+def test_a_link_is_found_by_its_text_and_a_button_is_not() -> None:
+    page = ('<a href="/help">Help</a><a class="x" href="/auth?a=1&amp;b=2">\n <b>Sign in</b>\n'
+            '</a><button>Log in</button>')
+    assert control_link(page, "Sign in") == "/auth?a=1&b=2"
+    assert control_link(page, "Log in") is None
+
+
+def button_app(launch: AppLaunch) -> Starlette:
+    """A sign-in page whose ``Sign in with Microsoft`` is a button (``LINK=0``) or a link to
+    ``/start``, which sends the browser to the provider."""
+    name = "Sign in with Microsoft"
+    body = (f'<a href="/start">{name}</a>' if launch.env["LINK"] == "1"
+            else f'<form method="post" action="/start"><button>{name}</button></form>')
+
+    async def login(request: Request) -> HTMLResponse:
+        return HTMLResponse(f"<h1>Welcome</h1>{body}")
+
+    async def start(request: Request) -> Response:
+        return RedirectResponse(
+            f"{launch.env['AUTHORIZE']}?client_id={launch.env['CLIENT_ID']}"
+            f"&redirect_uri={launch.env['REDIRECT_URI']}&response_type=code", status_code=302)
+
+    async def me(request: Request) -> JSONResponse:
+        return JSONResponse({}, status_code=401)
+
+    return Starlette(routes=[Route("/login", login), Route("/start", start),
+                             Route("/me", me)])
+
+
+def _check(tmp_path: Path, *, link: bool, control: bool) -> tuple[int, list[str]]:
+    path = tmp_path / "button.toml"
+    path.write_text(f"""\
+[app]
+asgi = "scenarios_app.test_sign_in_control:button_app"
+[app.env]
+LINK = "{int(link)}"
+AUTHORIZE = "{{authority}}/oauth2/v2.0/authorize"
+CLIENT_ID = "{{client_id}}"
+REDIRECT_URI = "{{redirect_uri}}"
+[provider]
+redirect_uris = ["{{base_url}}/callback"]
+[sign_in]
+urls = {{ login = "/login" }}
+{'control = "Sign in with Microsoft"' if control else ""}
+[signed_in]
+me_url = "/me"
+""", encoding="utf-8")
+    out = io.StringIO()
+    code = check_profile(path, out=out)
+    return code, [line for line in out.getvalue().splitlines() if "sign-in URL 'login'" in line]
+
+
+def test_check_says_it_cannot_click_a_button_as_a_note(tmp_path: Path) -> None:
+    code, lines = _check(tmp_path, link=False, control=True)
+    assert len(lines) == 1 and code == 0, lines
+    assert re.fullmatch(
+        r"note     sign-in URL 'login' \(http://127\.0\.0\.1:\d+/login\) is a page whose "
+        r"\[sign_in\] control 'Sign in with Microsoft' the scenarios' browser clicks: the check "
+        r"runs no browser and cannot follow a click \(it follows only a link of that name in "
+        r"the page\)", lines[0]), lines
+
+
+def test_check_follows_a_link_named_as_the_control(tmp_path: Path) -> None:
+    code, lines = _check(tmp_path, link=True, control=True)
+    assert lines == ["ok       sign-in URL 'login' starts the sign-in at the mock provider "
+                     "(client id and redirect URI as registered)"], lines
+    assert code == 0
+
+
+@pytest.mark.parametrize("link", [True, False], ids=["link", "button"])
+def test_without_the_control_a_page_that_waits_for_a_click_is_still_a_problem(
+        tmp_path: Path, link: bool) -> None:
+    code, lines = _check(tmp_path, link=link, control=False)
+    assert code == 1 and lines[0].startswith("PROBLEM  "), lines
+
+
+def test_a_run_notes_that_its_sign_in_took_a_click(tmp_path: Path) -> None:
+    path = tmp_path / "profile.toml"
+    path.write_text(WITH_CONTROL, encoding="utf-8")
+    notes = app_notes((), load_profile(path))
+    assert notes == ("Tiny app's sign-in starts with one click on its [sign_in] control "
+                     "'Sign in with Microsoft': the auto-login scenarios passed with that click, "
+                     "and prove no page at the provider and none after it, not a login with no "
+                     "click at all (partner launches are never clicked through)",), notes
