@@ -319,7 +319,8 @@ class AppServer:
         try:
             self.process = start_command(
                 command, env=env, cwd=app.cwd, log=self.workdir / "app-output.log",
-                ready_url=ready_url, timeout=app.timeout, verify=False)
+                ready_url=ready_url, timeout=app.timeout, verify=False,
+                own_port=self.address.port if app.picks_port else None)
         except AppStartError as exc:
             raise exc.masked(self._masking(values)).hinted(self._port_hint()) from None
         self._running.callback(self.process.stop)

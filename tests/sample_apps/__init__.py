@@ -6,7 +6,7 @@ import contextlib
 import http.server
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 TINY_RP = Path(__file__).with_name("tiny_rp.py")
@@ -76,7 +76,10 @@ OIDC_CLIENT_SECRET = "{{client_secret}}"
 
 
 class _Ok(http.server.BaseHTTPRequestHandler):
+    seen: Callable[[], None] = staticmethod(lambda: None)
+
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        self.seen()
         self.send_response(200)
         self.end_headers()
 
@@ -85,11 +88,12 @@ class _Ok(http.server.BaseHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def answering(port: int = 0) -> Iterator[int]:
+def answering(port: int = 0, *, seen: Callable[[], None] | None = None) -> Iterator[int]:
     """An HTTP server of this process's on ``port`` (0: one the system picks), answering every
-    GET with 200 (as another server that took an app's port would answer its readiness probe);
-    yields its port."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), _Ok)
+    GET with 200 (as another server that took an app's port would answer its readiness probe)
+    after calling ``seen``; yields its port."""
+    handler = _Ok if seen is None else type("Seeing", (_Ok,), {"seen": staticmethod(seen)})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
