@@ -25,6 +25,8 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
+from scenarios.app.port_owner import other_listener
+
 if TYPE_CHECKING:
     import ssl
 
@@ -235,9 +237,11 @@ class AppProcess:
 
 
 def start_command(command: str | Sequence[str], *, env: Mapping[str, str], cwd: Path | None,
-                  log: Path, ready_url: str, timeout: float, verify: ssl.SSLContext | bool = True
-                  ) -> AppProcess:
-    """Start ``command`` and wait until ``ready_url`` answers while the command still runs;
+                  log: Path, ready_url: str, timeout: float, verify: ssl.SSLContext | bool = True,
+                  own_port: int | None = None) -> AppProcess:
+    """Start ``command`` and wait until ``ready_url`` answers while the command still runs
+    (and, given the ``own_port`` the harness planned for it, is not answered by another
+    process listening there: :func:`~scenarios.app.port_owner.other_listener`);
     raises :class:`AppStartError`. Whatever ends the wait early (Ctrl-C, a SIGTERM turned into
     an interrupt by :func:`interrupted_by`) stops the command's process group first: it runs
     in a session of its own, so no signal sent to the harness reaches it; its
@@ -259,7 +263,7 @@ def start_command(command: str | Sequence[str], *, env: Mapping[str, str], cwd: 
     started = AppProcess(process=process, log=log,
                          guard=OrphanGuard(process.pid, grace=STOP_GRACE_SECONDS))
     try:
-        _await_ready(process, ready_url, timeout=timeout, verify=verify)
+        _await_ready(process, ready_url, timeout=timeout, verify=verify, own_port=own_port)
     except BaseException as exc:
         started.stop()
         if isinstance(exc, _NotReady):
@@ -285,24 +289,39 @@ def stop_starting() -> None:
 
 
 def _await_ready(process: subprocess.Popen[bytes], ready_url: str, *, timeout: float,
-                 verify: ssl.SSLContext | bool) -> None:
+                 verify: ssl.SSLContext | bool, own_port: int | None = None) -> None:
     deadline = time.monotonic() + timeout
     pause = 0.02
+    other: str | None = None  # another process found answering on own_port, and since when
+    other_since = 0.0
     while True:
         if _STOPPING.is_set():
             raise _NotReady("the run was interrupted while the app started")
         code = process.poll()
         if code is not None:
+            if other is not None:
+                raise _NotReady(
+                    f"the app's command {exit_description(code)} while {ready_url} was "
+                    f"answered by another process, {other}, listening on port {own_port}: "
+                    "the port was taken after the harness planned it")
             raise _NotReady(f"the app's command {exit_description(code)} before {ready_url} "
                             "answered")
         if answers(ready_url, verify=verify, answer_within=_answer_within(deadline)):
             if (code := process.poll()) is not None:
-                raise _NotReady(
-                    f"the app's command had exited with code {code} when {ready_url} "
-                    "answered: what answers there is not the app it started (another server "
-                    "on that port?)")
-            return
-        if time.monotonic() >= deadline:
+                if other is None:
+                    raise _NotReady(
+                        f"the app's command had exited with code {code} when {ready_url} "
+                        "answered: what answers there is not the app it started (another "
+                        "server on that port?)")
+                continue  # the loop's start names the other process
+            found = other_listener(own_port, process.pid) if own_port is not None else None
+            if found is None:
+                return
+            if other is None:
+                other, other_since = found, time.monotonic()
+            if time.monotonic() >= min(other_since + FOREIGN_GRACE, deadline):
+                return  # still running: the other process forwards the port to the app
+        elif time.monotonic() >= deadline:
             last = probe(ready_url, timeout=1.0, verify=verify, answer_within=1.0)
             if isinstance(last, int):  # it answers, but not as a ready app does
                 raise _NotReady(f"the app was not ready within {timeout:g} s: {ready_url} "
@@ -312,6 +331,14 @@ def _await_ready(process: subprocess.Popen[bytes], ready_url: str, *, timeout: f
                             f"(last: {last})")
         time.sleep(pause)  # polling a readiness URL, as Playwright's webServer does
         pause = min(pause * 2, 0.2)
+
+
+FOREIGN_GRACE = 5.0
+"""How long a command that still runs while its ready URL is answered by another process's
+listener on its port (:func:`~scenarios.app.port_owner.other_listener`) is not taken as ready:
+one that lost the port to that process exits in that time (a Django app, having loaded, with
+"That port is already in use"); one still running after it is taken as served by that process
+(a rootless Docker's port forwarder, started before the command, forwards the app's port)."""
 
 
 def _answer_within(deadline: float) -> float:

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from mock_idp.testing import bind_socket, run_in_thread
 from scenarios.app.host import AppHost
+from scenarios.app.port_reservation import PortReservation, reserve
 from scenarios.app.process import (
     OUTPUT_TAIL_LINES,
     SLOW_ANSWER,
@@ -76,6 +77,8 @@ class AppAddress:
     port: int
     sock: socket.socket | None = None
     """Bound already (in-process apps are served on it, so the port cannot be taken)."""
+    reservation: PortReservation | None = None
+    """The planned port's lock, held while the app may run (:func:`_free_port`)."""
 
 
 def _stream_addresses(host: str, port: int) -> list[tuple[int, int, int, Any]]:
@@ -90,12 +93,24 @@ def _stream_addresses(host: str, port: int) -> list[tuple[int, int, int, Any]]:
                               for family, kind, proto, _, address in found))
 
 
-def _free_port(host: str) -> int:
-    """A port free on ``host``'s first address (its IPv4 one, if it has one)."""
+PLAN_ATTEMPTS = 32
+"""How many free ports :func:`_free_port` looks at before it takes one unreserved."""
+
+
+def _free_port(host: str) -> tuple[int, PortReservation | None]:
+    """A port free on ``host``'s first address (its IPv4 one, if it has one), reserved
+    (:mod:`~scenarios.app.port_reservation`) so that no other worker of the harness is handed
+    it while this one's app may run. The sockets of the ports another worker holds stay bound
+    until one is found, so the system never hands the same one back."""
     family, kind, proto, address = _stream_addresses(host, 0)[0]
-    with contextlib.closing(socket.socket(family, kind, proto)) as sock:
-        sock.bind(address)
-        return int(sock.getsockname()[1])
+    with contextlib.ExitStack() as probes:
+        for _ in range(PLAN_ATTEMPTS):
+            sock = probes.enter_context(contextlib.closing(socket.socket(family, kind, proto)))
+            sock.bind(address)
+            port = int(sock.getsockname()[1])
+            if (reservation := reserve(port)) is not None:
+                return port, reservation
+    return port, None
 
 
 def port_in_use(host: str, port: int) -> bool:
@@ -123,13 +138,14 @@ def plan_address(profile: AppProfile, *, port: int = 0) -> AppAddress:
         return AppAddress(base_url=template,
                           port=parts.port or (443 if parts.scheme == "https" else 80))
     host = urlsplit(template.replace("{port}", "0")).hostname or LOOPBACK
-    sock = None
+    sock = reservation = None
     if profile.app.mode == "asgi":
         sock = bind_socket(host, port)
         port = int(sock.getsockname()[1])
     elif not port:
-        port = _free_port(host)
-    return AppAddress(base_url=render(template, {"port": str(port)}), port=port, sock=sock)
+        port, reservation = _free_port(host)
+    return AppAddress(base_url=render(template, {"port": str(port)}), port=port, sock=sock,
+                      reservation=reservation)
 
 
 def hosted_address(profile: AppProfile, host: AppHost) -> AppAddress:
@@ -303,7 +319,8 @@ class AppServer:
         try:
             self.process = start_command(
                 command, env=env, cwd=app.cwd, log=self.workdir / "app-output.log",
-                ready_url=ready_url, timeout=app.timeout, verify=False)
+                ready_url=ready_url, timeout=app.timeout, verify=False,
+                own_port=self.address.port if app.picks_port else None)
         except AppStartError as exc:
             raise exc.masked(self._masking(values)).hinted(self._port_hint()) from None
         self._running.callback(self.process.stop)
@@ -330,6 +347,12 @@ class AppServer:
         return lambda text: masked_text(text, hide) or ""
 
     def stop(self) -> None:
+        """Stop the app and let its port's reservation go."""
+        self._halt()
+        if self.address.reservation is not None:
+            self.address.reservation.release()
+
+    def _halt(self) -> None:
         self._running.close()
         self._running = contextlib.ExitStack()
         if self.address.sock is not None:
@@ -341,7 +364,7 @@ class AppServer:
         """Stop and start again with new values (a renewed secret), on the same address."""
         if self.reused:
             raise AppStartError("the app was already running, so the harness cannot restart it")
-        self.stop()
+        self._halt()  # the port stays reserved: the app is started on it again
         self.start(values)
 
     def _port_taken(self, ready_url: str) -> str:

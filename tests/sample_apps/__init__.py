@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import sys
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 TINY_RP = Path(__file__).with_name("tiny_rp.py")
 FAILING_APP = Path(__file__).with_name("failing_app.py")
+SECTIONS = """\
+[provider]
+redirect_uris = "{base_url}/cb"
+[sign_in]
+urls = { login = "/login" }
+[signed_in]
+me_url = "/me"
+"""
+"""The sections a profile needs besides ``[app]``, at their least."""
 
 
 def tiny_profile(directory: Path, *, authority: str = "{authority}", extra: str = "",
@@ -58,11 +71,34 @@ command = ["{sys.executable}", "{FAILING_APP}", "{{port}}", "{mode}"]
 ready_url = "/ready"
 [app.env]
 OIDC_CLIENT_SECRET = "{{client_secret}}"
-[provider]
-redirect_uris = "{{base_url}}/cb"
-[sign_in]
-urls = {{ login = "/login" }}
-[signed_in]
-me_url = "/me"
-""", encoding="utf-8")
+{SECTIONS}""", encoding="utf-8")
     return path
+
+
+class _Ok(http.server.BaseHTTPRequestHandler):
+    seen: Callable[[], None] = staticmethod(lambda: None)
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        self.seen()
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def answering(port: int = 0, *, seen: Callable[[], None] | None = None) -> Iterator[int]:
+    """An HTTP server of this process's on ``port`` (0: one the system picks), answering every
+    GET with 200 (as another server that took an app's port would answer its readiness probe)
+    after calling ``seen``; yields its port."""
+    handler = _Ok if seen is None else type("Seeing", (_Ok,), {"seen": staticmethod(seen)})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield int(server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

@@ -12,19 +12,12 @@ from pathlib import Path
 import httpx
 import pytest
 from leaks import unclosed
+from sample_apps import SECTIONS
 
 from scenarios.app import parse_profile
 from scenarios.app.process import AppStartError, start_command
 from scenarios.app.servers import AppServer, plan_address
 
-SECTIONS = """\
-[provider]
-redirect_uris = "{base_url}/cb"
-[sign_in]
-urls = { login = "/login" }
-[signed_in]
-me_url = "/me"
-"""
 SECRET = "s3cret~Value.of-the.client_0123"
 
 

@@ -74,6 +74,8 @@ def test_localhost_naming_both_loopbacks_is_checked_on_both(
         port = held.getsockname()[1]
         assert port_in_use("localhost", port)
     assert not port_in_use("localhost", port)
-    free = _free_port("localhost")
+    free, reservation = _free_port("localhost")
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as ipv4:
         ipv4.bind(("127.0.0.1", free))  # free on the loopback an app binds
+    assert reservation is not None
+    reservation.release()

@@ -1,17 +1,22 @@
 """A command app's port, found free by the harness, taken by something else before the app binds
-it: the stack plans another port and registers the app's redirect URIs on it."""
+it (before its command starts, or while it starts): the stack plans another port and registers
+the app's redirect URIs on it."""
 
 from __future__ import annotations
 
 import contextlib
 import socket
+import sys
+from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from sample_apps import tiny_profile
+from sample_apps import answering, tiny_profile
 
 from scenarios import stack_app
+from scenarios.app import servers
 from scenarios.app.profile import AppProfile
 from scenarios.app.servers import AppAddress, AppStartError, port_in_use
 from scenarios.live import StackOptions, live_stack
@@ -47,6 +52,37 @@ def test_a_port_taken_before_the_app_binds_it_is_planned_again(
         assert planned[0] == stolen and stack.server.address.port == planned[-1] != stolen
         registered = stack.graph("GET", f"applications(appId='{stack.client_id}')")
         assert registered["web"]["redirectUris"] == [f"{stack.server.base_url}/callback"]
+        assert httpx.get(f"{stack.server.base_url}/account").status_code in (200, 302, 303)
+
+
+@pytest.fixture
+def taken_as_started(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    """Another server takes the first app's port just as its command starts (after the
+    harness found nothing there), and answers its readiness probe; yields that port."""
+    real = servers.start_command
+    taken: list[int] = []
+
+    with contextlib.ExitStack() as others:
+        def start(command: object, **kwargs: object) -> object:
+            if not taken:
+                port = urlsplit(str(kwargs["ready_url"])).port or 0
+                taken.append(others.enter_context(answering(port)))
+            return real(command, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(servers, "start_command", start)
+        yield taken
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="whose listener it is is read from /proc")
+def test_a_port_taken_while_the_app_starts_is_planned_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, taken_as_started: list[int]) -> None:
+    """The other server's answer is not the app being ready (its command, still loading, would
+    exit with "address already in use" once a scenario had begun)."""
+    planned = _plans(monkeypatch)
+    with live_stack(StackOptions(app=tiny_profile(tmp_path))) as stack:
+        assert taken_as_started == planned[:1] and len(planned) == 2
+        assert stack.server.address.port == planned[-1]
+        assert stack.server.process is not None and stack.server.process.running()
         assert httpx.get(f"{stack.server.base_url}/account").status_code in (200, 302, 303)
 
 
