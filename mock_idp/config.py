@@ -253,6 +253,11 @@ class IdpConfig:
     every run."""
     refresh_token_lifetime: timedelta = timedelta(days=90)
     session_lifetime: timedelta = timedelta(hours=24)
+    """How long a browser session lasts after its last use, in a browser-session cookie
+    ("Stay signed in?" not answered Yes): 24 hours, rolling, as on Entra
+    (:mod:`mock_idp.signin.session_window`)."""
+    persistent_session_lifetime: timedelta = timedelta(days=90)
+    """The same after "Stay signed in?" answered Yes (a persistent cookie): 90 days, rolling."""
     device_code_lifetime: timedelta = timedelta(minutes=15)
     device_code_interval: int = 5
     """Seconds a device-code client waits between polls (``interval``); Entra sends 5."""
@@ -269,10 +274,11 @@ class IdpConfig:
         except ValueError as exc:
             raise ConfigError(f"access_token_lifetime: {exc}") from None
         object.__setattr__(self, "access_token_lifetime", bounds)  # frozen: set once, here
-        app_lifetime: object = self.app_token_lifetime
-        if not isinstance(app_lifetime, timedelta) or app_lifetime.total_seconds() < 1:
-            raise ConfigError(f"app_token_lifetime must be a timedelta of a second or more, "
-                              f"not {app_lifetime!r}")
+        for name in ("app_token_lifetime", "session_lifetime", "persistent_session_lifetime"):
+            lifetime: object = getattr(self, name)
+            if not isinstance(lifetime, timedelta) or lifetime.total_seconds() < 1:
+                raise ConfigError(f"{name} must be a timedelta of a second or more, "
+                                  f"not {lifetime!r}")
         random_source: object = self.lifetime_random
         if not isinstance(random_source, Random):
             raise ConfigError(f"lifetime_random must be a random.Random, not {random_source!r}")

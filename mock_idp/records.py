@@ -20,9 +20,12 @@ class Session:
     user_id: str
     auth_time: datetime
     expires_at: datetime
+    """The end of its window: extended by each use (:mod:`mock_idp.signin.session_window`)."""
     apps: dict[str, datetime] = field(default_factory=dict)
     active: bool = True
     mfa: bool = False
+    persistent: bool = False
+    """Named by the persistent cookie ("Stay signed in?" answered Yes): the longer window."""
     versions: dict[str, str] = field(default_factory=dict)
     """The endpoint version (``1.0`` or ``2.0``) of the latest sign-in to each app, whose
     logout notifications name that version's issuer; ``2.0`` where none is recorded."""

@@ -44,13 +44,16 @@ def session_json(state: IdpState, session: Session) -> dict[str, Any]:
         "user": user.upn if user else session.user_id, "auth_time": iso(session.auth_time),
         "expires_at": iso(session.expires_at),
         "active": cookies.session_is_valid(state, session),
-        "mfa": session.mfa,
+        "mfa": session.mfa, "persistent": session.persistent,
         "apps": {client_id: iso(at) for client_id, at in session.apps.items()},
     }
 
 
 def sessions_json(state: IdpState) -> list[dict[str, Any]]:
-    """Every browser session (:func:`session_json`)."""
+    """Every browser session kept (:func:`session_json`): one past its window is dropped
+    first, rather than listed until the store's next write drops it."""
+    state.store.sessions.drop_expired()
+    state.store.session_cookies.drop_expired()
     return [session_json(state, session) for session in state.store.sessions.values()]
 
 

@@ -39,6 +39,7 @@ from starlette.responses import Response
 from ..errors import EntraError
 from ..guest_home import may_sign_in
 from ..protocol.users import is_revoked
+from ..signin import session_window
 from ..signin.flow import Account
 from ..state import IdpState
 from ..store import Session
@@ -217,32 +218,51 @@ def _set(response: Response, request: Request, name: str, values: list[str],
            _SEPARATOR.join(values[:MAX_ACCOUNTS]) if values else None, max_age)
 
 
+def persistent_max_age(state: IdpState) -> int:
+    """The persistent cookie's ``Max-Age``: the persistent window, written again at each use
+    (:func:`renew`), so the browser keeps the cookie as long as the provider keeps its
+    session. The browser-session cookie has none: it ends with the browser, as Entra's
+    ``ESTSAUTH`` does ("Manage the 'Stay signed in?' prompt" on Microsoft Learn)."""
+    return int(session_window.window(state.config, True).total_seconds())
+
+
 def add_session(response: Response, request: Request, state: IdpState, session: Session, *,
                 persistent: bool) -> None:
     """Name ``session`` in this browser's cookies (replacing an older session of the same user),
-    in the persistent cookie or the browser-session one."""
+    in the persistent cookie or the browser-session one; ``persistent`` also gives the session
+    the persistent window (:func:`~mock_idp.signin.session_window.make_persistent`)."""
     def keep(value: str) -> bool:
         other = state.store.session_by_cookie(value)
         return value != session.cookie and (
             other is None or other.user_id != session.user_id
             or other.tenant_id != session.tenant_id)
 
+    session_window.make_persistent(state.config, session, persistent, state.clock.now())
     persistent_values = [v for v in _values(request, PERSISTENT_COOKIE) if keep(v)]
     browser_values = [v for v in _values(request, SESSION_COOKIE) if keep(v)]
     if persistent:
         persistent_values.insert(0, session.cookie)
     else:
         browser_values.insert(0, session.cookie)
-    lifetime = int((session.expires_at - session.auth_time).total_seconds())
-    _set(response, request, PERSISTENT_COOKIE, persistent_values, lifetime)
+    _set(response, request, PERSISTENT_COOKIE, persistent_values, persistent_max_age(state))
     _set(response, request, SESSION_COOKIE, browser_values, None)
 
 
-def remove_sessions(response: Response, request: Request, ended: list[Session],
-                    lifetime: int) -> None:
+def renew(response: Response, request: Request, state: IdpState, session: Session) -> None:
+    """``session`` just signed its user in: when this browser's persistent cookie names it,
+    write the cookie again for the persistent window from now, as the session's own window
+    was extended (:func:`~mock_idp.signin.session_window.use`)."""
+    values = _values(request, PERSISTENT_COOKIE)
+    if session.persistent and session.cookie in values:
+        _set(response, request, PERSISTENT_COOKIE, values, persistent_max_age(state))
+
+
+def remove_sessions(response: Response, request: Request, state: IdpState,
+                    ended: list[Session]) -> None:
     """Forget ``ended`` in this browser's cookies, keeping its other accounts."""
     gone = {s.cookie for s in ended}
-    for name, max_age in ((PERSISTENT_COOKIE, lifetime), (SESSION_COOKIE, None)):
+    for name, max_age in ((PERSISTENT_COOKIE, persistent_max_age(state)),
+                          (SESSION_COOKIE, None)):
         current = _values(request, name)
         if not current:
             continue

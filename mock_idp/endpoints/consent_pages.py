@@ -16,7 +16,7 @@ from ..directory_roles import consents_for_organization
 from ..errors import EntraError
 from ..protocol import admin_consent, exposed_scopes, incremental_consent, resources
 from ..protocol.claims import GRAPH_RESOURCE_ID
-from ..signin import flow, ids
+from ..signin import flow, ids, session_window
 from ..signin.flow import Transaction
 from ..state import IdpState
 from ..store import Application, Session, Tenant, User
@@ -164,6 +164,7 @@ def _approve_device(request: Request, txn: Transaction, session: Session, user: 
     record.tenant_id = tenant.id  # the user's own, signed in there through an alias
     session.apps.setdefault(app.client_id, now)
     session.versions[app.client_id] = record.version
+    session_window.use(state.config, session, now)
     return render(request, "device_done", app_name=app.name, declined=False)
 
 

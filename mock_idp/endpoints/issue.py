@@ -18,10 +18,11 @@ from ..faults.registry import held
 from ..protocol import admin_consent, cae, resources, tenants, token_lifetimes
 from ..protocol import claims as claimset
 from ..protocol.authorization import AuthRequest
+from ..signin import session_window
 from ..state import IdpState
 from ..store import Application, AuthorizationCode, Session, Tenant, User
 from ..tokens import TokenTamper, sign
-from .browser_sessions import signed_out
+from .browser_sessions import renew, signed_out
 from .common import base_url, entra_headers, error_context, error_page, idp, note_error, templates
 from .faults_hook import response_fault, token_fault
 
@@ -67,6 +68,7 @@ async def complete(request: Request, req: AuthRequest, session: Session, *,
             return error_response(request, req, err)
     session.apps.setdefault(app.client_id, now)
     session.versions[app.client_id] = req.version
+    session_window.use(state.config, session, now)  # a rolling window, as on Entra
     state.platform.note_sign_in(tenant_id=tenant.id, client_id=app.client_id, user_id=user.id)
     out: dict[str, str] = {}
     code_value = None
@@ -104,7 +106,9 @@ async def complete(request: Request, req: AuthRequest, session: Session, *,
     if req.state is not None:
         out["state"] = req.state
     out["session_state"] = session.id
-    return deliver(request, req, out)
+    response = deliver(request, req, out)
+    renew(response, request, state, session)
+    return response
 
 
 def front_channel_access_token(request: Request, req: AuthRequest, tenant: Tenant,

@@ -177,8 +177,7 @@ async def logout(request: Request) -> Response:
     else:
         response = HTMLResponse(html, headers={**entra_headers(request),
                                                "Cache-Control": "no-store"})
-    cookies.remove_sessions(response, request, sessions,
-                            int(state.config.session_lifetime.total_seconds()))
+    cookies.remove_sessions(response, request, state, sessions)
     return response
 
 

@@ -38,7 +38,7 @@ from ..guest_home import (
 from ..protocol import auth_contexts, tenants
 from ..protocol.authorization import AuthRequest
 from ..protocol.optional_claims import login_hint as login_hint_claim
-from ..signin import flow, ids, password_change, server_data
+from ..signin import flow, ids, password_change, server_data, session_window
 from ..signin.flow import Transaction
 from ..state import IdpState
 from ..store import Session, Tenant, User, new_guid
@@ -138,11 +138,12 @@ def _mfa_asked(tenant: Tenant | None, txn: Transaction) -> dict[str, Any]:
 
 def start_session(state: IdpState, tenant: Tenant, user: User, *, mfa: bool = False
                   ) -> Session:
-    """A new IdP session for ``user``, from now for the configured session lifetime; ``mfa``:
-    the sign-in took an authenticator app's code too."""
+    """A new IdP session for ``user``, for the browser-session window from now (the answer
+    "Yes" to "Stay signed in?" makes it longer: :mod:`mock_idp.signin.session_window`);
+    ``mfa``: the sign-in took an authenticator app's code too."""
     now = state.clock.now()
     session = Session(id=new_guid(), tenant_id=tenant.id, user_id=user.id, auth_time=now,
-                      expires_at=now + state.config.session_lifetime, mfa=mfa)
+                      expires_at=now + session_window.window(state.config, False), mfa=mfa)
     state.store.add_session(session)
     return session
 

@@ -435,7 +435,8 @@ def test_yes_sets_a_persistent_session_cookie(client: AppClient) -> None:
     response = submit(client, _kmsi_page(client), answer="Yes")
     assert "code" in redirect_params(response)
     cookies = _set_cookies(response)
-    assert re.search(r"Max-Age=86400", cookies[PERSISTENT_COOKIE], re.I)
+    # The persistent window, 90 days (:mod:`mock_idp.signin.session_window`).
+    assert re.search(r"Max-Age=7776000\b", cookies[PERSISTENT_COOKIE], re.I)
     assert client.cookies.get(PERSISTENT_COOKIE) and not client.cookies.get(SESSION_COOKIE)
 
 
