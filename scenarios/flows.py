@@ -98,10 +98,13 @@ def await_scripted_sign_in(page: Page, stack: LiveStack, log: NavigationLog) -> 
     driver's timeout, so that a provider that asks (``prompt=select_account``, Streamlit's
     default) has its pages answered rather than being taken to have asked nothing."""
     provider = urlsplit(stack.idp.base_url).netloc
-    if any(urlsplit(url).netloc == provider for url, _ in log.documents):
-        return
     deadline = time.monotonic() + EntraDriver().timeout_ms / 1000
     while time.monotonic() < deadline:
+        # Looked at on every round: a provider that answers by redirects alone (a session it
+        # holds) commits no URL of its own, so only the log tells that the script's sign-in
+        # went there and back while the app's page was being asked.
+        if any(urlsplit(url).netloc == provider for url, _ in log.documents):
+            return
         try:
             page.wait_for_url(lambda url: urlsplit(url).netloc == provider,
                               wait_until="commit", timeout=SCRIPT_START_POLL_MS)

@@ -1,0 +1,47 @@
+"""``await_scripted_sign_in``: the wait for a sign-in that the app's page starts by script ends
+as soon as the browser's log holds a document of the provider's, even one that came while the
+wait was looking, not only one that came before it started.
+
+A provider that answers by redirects alone (a session it holds) commits no URL of its own, so
+the URL wait never sees it; an app that then shows its failure page shows no one signed in. A
+wait that read the log only once kept polling until the driver's whole timeout (10 s) in each
+such scenario (a failure scenario of an app whose sign-in a script or a click starts)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any, cast
+
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from scenarios.flows import await_scripted_sign_in
+
+PROVIDER = "http://127.0.0.1:8701"
+
+
+class _Page:
+    """A page whose URL never commits at the provider; its script's sign-in, by redirects,
+    reaches the log during the first look."""
+
+    def __init__(self, log: SimpleNamespace) -> None:
+        self.log = log
+        self.looks = 0
+
+    def wait_for_url(self, *args: object, **kwargs: object) -> None:
+        self.looks += 1
+        if self.looks == 1:
+            self.log.documents += [(f"{PROVIDER}/t/oauth2/v2.0/authorize?x=1", 302),
+                                   ("http://127.0.0.1:8599/callback?code=c", 302),
+                                   ("http://127.0.0.1:8599/failed", 200)]
+        if self.looks > 3:
+            raise AssertionError("still polling after the provider's documents were logged")
+        raise PlaywrightTimeoutError("no commit at the provider")
+
+
+def test_the_wait_ends_once_the_log_holds_the_providers_redirect() -> None:
+    log = SimpleNamespace(documents=[("http://127.0.0.1:8599/login", 200)])
+    page = _Page(log)
+    stack = SimpleNamespace(idp=SimpleNamespace(base_url=PROVIDER),
+                            app=SimpleNamespace(shows_signed_in_now=lambda page: False))
+    await_scripted_sign_in(cast(Any, page), cast(Any, stack), cast(Any, log))
+    assert page.looks == 1
