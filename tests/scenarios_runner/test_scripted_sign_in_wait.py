@@ -1,14 +1,16 @@
-"""``await_scripted_sign_in``: the wait for a sign-in that the app's page starts by script ends
-as soon as the browser's log holds a document of the provider's, even one that came while the
-wait was looking, not only one that came before it started.
+"""Following a sign-in URL. ``await_scripted_sign_in``: the wait for a sign-in that the app's
+page starts by script ends as soon as the browser's log holds a document of the provider's,
+even one that came while the wait was looking, not only one that came before it started.
 
 A provider that answers by redirects alone (a session it holds) commits no URL of its own, so
 the URL wait never sees it; an app that then shows its failure page shows no one signed in. A
 wait that read the log only once kept polling until the driver's whole timeout (10 s) in each
-such scenario (a failure scenario of an app whose sign-in a script or a click starts)."""
+such scenario (a failure scenario of an app whose sign-in a script or a click starts).
+``open_sign_in`` marks when the sign-in started, as ``goto_sign_in`` does."""
 
 from __future__ import annotations
 
+import time
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -45,3 +47,20 @@ def test_the_wait_ends_once_the_log_holds_the_providers_redirect() -> None:
                             app=SimpleNamespace(shows_signed_in_now=lambda page: False))
     await_scripted_sign_in(cast(Any, page), cast(Any, stack), cast(Any, log))
     assert page.looks == 1
+
+
+def test_open_sign_in_marks_when_the_sign_in_started() -> None:
+    """A failure names the provider's refusals since the browser last followed a sign-in URL
+    (``stack.sign_in_started``): by ``open_sign_in`` (a sign-in with a password, the v1 and
+    sign-out scenarios') as by ``goto_sign_in``, or an earlier part's refusal (a secret that
+    expired and was renewed since) is named as this sign-in's cause."""
+    from scenarios.goto import open_sign_in
+
+    opened: list[str] = []
+    page = SimpleNamespace(goto=opened.append)
+    stack = SimpleNamespace(sign_in_started=1.0,
+                            app=SimpleNamespace(start_sign_in=lambda page, url: False))
+    before = time.time()
+    open_sign_in(cast(Any, page), cast(Any, stack), "http://127.0.0.1:8599/login")
+    assert opened == ["http://127.0.0.1:8599/login"]
+    assert stack.sign_in_started >= before
