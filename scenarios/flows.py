@@ -101,9 +101,11 @@ def await_scripted_sign_in(page: Page, stack: LiveStack, log: NavigationLog) -> 
     deadline = time.monotonic() + EntraDriver().timeout_ms / 1000
     while time.monotonic() < deadline:
         # Looked at on every round: a provider that answers by redirects alone (a session it
-        # holds) commits no URL of its own, so only the log tells that the script's sign-in
-        # went there and back while the app's page was being asked.
-        if any(urlsplit(url).netloc == provider for url, _ in log.documents):
+        # holds), or by a form it posts on (form_post), leaves no URL of its own committed,
+        # so only the log tells that the script's sign-in went there and came back while the
+        # app's page was being asked. A page of the provider's that is the log's last document
+        # is waited for until it commits (the URL wait), so that its pages are answered.
+        if _past_provider(log, provider):
             return
         try:
             page.wait_for_url(lambda url: urlsplit(url).netloc == provider,
@@ -113,6 +115,12 @@ def await_scripted_sign_in(page: Page, stack: LiveStack, log: NavigationLog) -> 
             pass
         if stack.app.shows_signed_in_now(page):
             return
+
+
+def _past_provider(log: NavigationLog, provider: str) -> bool:
+    """Whether the browser went to ``provider`` and has had a document of another host since."""
+    hosts = [urlsplit(url).netloc for url, _ in log.documents]
+    return provider in hosts and hosts[-1] != provider
 
 
 def first_login_at_company(page: Page, stack: LiveStack, person: Person,

@@ -49,6 +49,32 @@ def test_the_wait_ends_once_the_log_holds_the_providers_redirect() -> None:
     assert page.looks == 1
 
 
+class _ProviderPage:
+    """A page whose script sends the browser to a page of the provider's ("Pick an account"):
+    its document is logged as it arrives, and its URL commits a look later."""
+
+    def __init__(self, log: SimpleNamespace) -> None:
+        self.log = log
+        self.looks = 0
+
+    def wait_for_url(self, *args: object, **kwargs: object) -> None:
+        self.looks += 1
+        if self.looks == 1:
+            self.log.documents.append((f"{PROVIDER}/t/oauth2/v2.0/authorize?x=1", 200))
+            raise PlaywrightTimeoutError("not committed yet")
+
+
+def test_a_page_of_the_providers_is_waited_for_until_it_commits() -> None:
+    """Its pages are answered next, by a driver that reads the page the browser shows: the wait
+    must not end while the browser still shows the app's page."""
+    log = SimpleNamespace(documents=[("http://127.0.0.1:8599/login", 200)])
+    page = _ProviderPage(log)
+    stack = SimpleNamespace(idp=SimpleNamespace(base_url=PROVIDER),
+                            app=SimpleNamespace(shows_signed_in_now=lambda page: False))
+    await_scripted_sign_in(cast(Any, page), cast(Any, stack), cast(Any, log))
+    assert page.looks == 2
+
+
 def test_open_sign_in_marks_when_the_sign_in_started() -> None:
     """A failure names the provider's refusals since the browser last followed a sign-in URL
     (``stack.sign_in_started``): by ``open_sign_in`` (a sign-in with a password, the v1 and
