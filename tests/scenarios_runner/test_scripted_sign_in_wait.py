@@ -21,58 +21,47 @@ from scenarios.flows import await_scripted_sign_in
 PROVIDER = "http://127.0.0.1:8701"
 
 
-class _Page:
-    """A page whose URL never commits at the provider; its script's sign-in, by redirects,
-    reaches the log during the first look."""
+APP = "http://127.0.0.1:8599"
+AUTHORIZE = f"{PROVIDER}/t/oauth2/v2.0/authorize?x=1"
 
-    def __init__(self, log: SimpleNamespace) -> None:
-        self.log = log
+
+class _Page:
+    """A page on the app's sign-in page whose script's sign-in logs ``arriving`` during the
+    first look; its URL commits at the provider at look ``commits_at`` (never: ``None``)."""
+
+    def __init__(self, arriving: list[tuple[str, int]], commits_at: int | None) -> None:
+        self.log = SimpleNamespace(documents=[(f"{APP}/login", 200)])
+        self.arriving, self.commits_at = arriving, commits_at
         self.looks = 0
 
     def wait_for_url(self, *args: object, **kwargs: object) -> None:
         self.looks += 1
         if self.looks == 1:
-            self.log.documents += [(f"{PROVIDER}/t/oauth2/v2.0/authorize?x=1", 302),
-                                   ("http://127.0.0.1:8599/callback?code=c", 302),
-                                   ("http://127.0.0.1:8599/failed", 200)]
+            self.log.documents += self.arriving
+        if self.looks == self.commits_at:
+            return
         if self.looks > 3:
             raise AssertionError("still polling after the provider's documents were logged")
         raise PlaywrightTimeoutError("no commit at the provider")
 
+    def waited(self) -> int:
+        stack = SimpleNamespace(idp=SimpleNamespace(base_url=PROVIDER),
+                                app=SimpleNamespace(shows_signed_in_now=lambda page: False))
+        await_scripted_sign_in(cast(Any, self), cast(Any, stack), cast(Any, self.log))
+        return self.looks
+
 
 def test_the_wait_ends_once_the_log_holds_the_providers_redirect() -> None:
-    log = SimpleNamespace(documents=[("http://127.0.0.1:8599/login", 200)])
-    page = _Page(log)
-    stack = SimpleNamespace(idp=SimpleNamespace(base_url=PROVIDER),
-                            app=SimpleNamespace(shows_signed_in_now=lambda page: False))
-    await_scripted_sign_in(cast(Any, page), cast(Any, stack), cast(Any, log))
-    assert page.looks == 1
-
-
-class _ProviderPage:
-    """A page whose script sends the browser to a page of the provider's ("Pick an account"):
-    its document is logged as it arrives, and its URL commits a look later."""
-
-    def __init__(self, log: SimpleNamespace) -> None:
-        self.log = log
-        self.looks = 0
-
-    def wait_for_url(self, *args: object, **kwargs: object) -> None:
-        self.looks += 1
-        if self.looks == 1:
-            self.log.documents.append((f"{PROVIDER}/t/oauth2/v2.0/authorize?x=1", 200))
-            raise PlaywrightTimeoutError("not committed yet")
+    page = _Page([(AUTHORIZE, 302), (f"{APP}/callback?code=c", 302), (f"{APP}/failed", 200)],
+                 commits_at=None)
+    assert page.waited() == 1
 
 
 def test_a_page_of_the_providers_is_waited_for_until_it_commits() -> None:
-    """Its pages are answered next, by a driver that reads the page the browser shows: the wait
-    must not end while the browser still shows the app's page."""
-    log = SimpleNamespace(documents=[("http://127.0.0.1:8599/login", 200)])
-    page = _ProviderPage(log)
-    stack = SimpleNamespace(idp=SimpleNamespace(base_url=PROVIDER),
-                            app=SimpleNamespace(shows_signed_in_now=lambda page: False))
-    await_scripted_sign_in(cast(Any, page), cast(Any, stack), cast(Any, log))
-    assert page.looks == 2
+    """A page of the provider's ("Pick an account") is answered next, by a driver that reads
+    the page the browser shows: the wait must not end while the browser still shows the app's
+    page, its document logged but not yet committed."""
+    assert _Page([(AUTHORIZE, 200)], commits_at=2).waited() == 2
 
 
 def test_open_sign_in_marks_when_the_sign_in_started() -> None:
