@@ -64,6 +64,20 @@ def test_a_page_of_the_providers_is_waited_for_until_it_commits() -> None:
     assert _Page([(AUTHORIZE, 200)], commits_at=2).waited() == 2
 
 
+def test_a_provider_that_answered_by_redirects_before_the_wait_is_not_waited_for() -> None:
+    """``failure.idp-down``'s shape: the sign-in URL went through the provider, whose redirect
+    is the log's last document (the app dropped the connection at its callback)."""
+    page = _Page([], commits_at=None)
+    page.log.documents += [(AUTHORIZE, 302)]
+    assert page.waited() == 0
+
+
+def test_a_page_of_the_providers_that_never_commits_ends_the_wait_a_look_later() -> None:
+    """A provider's form_post page whose post the app dropped: the browser never shows the
+    provider's URL again, and the wait ends without the driver's whole timeout."""
+    assert _Page([(AUTHORIZE, 200)], commits_at=None).waited() == 2
+
+
 def test_open_sign_in_marks_when_the_sign_in_started() -> None:
     """A failure names the provider's refusals since the browser last followed a sign-in URL
     (``stack.sign_in_started``): by ``open_sign_in`` (a sign-in with a password, the v1 and
