@@ -98,9 +98,10 @@ def await_scripted_sign_in(page: Page, stack: LiveStack, log: NavigationLog) -> 
     driver's timeout, so that a provider that asks (``prompt=select_account``, Streamlit's
     default) has its pages answered rather than being taken to have asked nothing."""
     provider = urlsplit(stack.idp.base_url).netloc
-    if any(urlsplit(url).netloc == provider for url, _ in log.documents):
-        return
+    if _went_to(log, provider) and not _page_of(log, provider):
+        return  # the provider answered by redirects (or its page posted on), as most do
     deadline = time.monotonic() + EntraDriver().timeout_ms / 1000
+    pending = False
     while time.monotonic() < deadline:
         try:
             page.wait_for_url(lambda url: urlsplit(url).netloc == provider,
@@ -108,8 +109,31 @@ def await_scripted_sign_in(page: Page, stack: LiveStack, log: NavigationLog) -> 
             return
         except PlaywrightTimeoutError:
             pass
+        # The log is read on every round: a provider that answers by redirects alone (a
+        # session it holds) commits no URL of its own, so only the log tells that the
+        # script's sign-in went there and came back. A page of the provider's that is the
+        # log's last document gets one more look for its URL to commit, so that its pages
+        # are answered rather than taken for a browser that left; one that never commits
+        # (its form posted on, to an app that dropped the connection) ends the wait then.
+        if _went_to(log, provider):
+            if pending or not _page_of(log, provider):
+                return
+            pending = True
+            continue
         if stack.app.shows_signed_in_now(page):
             return
+
+
+def _went_to(log: NavigationLog, provider: str) -> bool:
+    return any(urlsplit(url).netloc == provider for url, _ in log.documents)
+
+
+def _page_of(log: NavigationLog, provider: str) -> bool:
+    """Whether the log's last document is a page (not a redirect) of ``provider``'s."""
+    if not log.documents:
+        return False
+    url, status = log.documents[-1]
+    return urlsplit(url).netloc == provider and not 300 <= status < 400
 
 
 def first_login_at_company(page: Page, stack: LiveStack, person: Person,

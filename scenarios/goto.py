@@ -69,7 +69,9 @@ def goto_sign_in(page: Page, stack: LiveStack, url: str) -> bool:
 def open_sign_in(page: Page, stack: LiveStack, url: str) -> None:
     """``page.goto(url)``, then the click ``[sign_in] control`` names, as
     :func:`goto_sign_in` does: for a scenario that follows a sign-in URL to see what the app
-    does with the provider's answer, whatever the way there."""
+    does with the provider's answer, whatever the way there. Like it, it marks when the
+    sign-in started, so a failure names the provider's refusals since then only."""
+    stack.sign_in_started = time.time()
     page.goto(url)
     start_sign_in(page, stack, url)
 

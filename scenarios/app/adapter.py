@@ -51,8 +51,13 @@ FIRST_LOOK_MS = 1000
 SETTLED_LOOK_MS = 500
 """How long a text may take to appear once the page has settled (no network for 500 ms)."""
 SETTLING_MS = 2000
+"""How long a page that ended a sign-in elsewhere than expected may take to settle before it
+is judged."""
 DOM_QUIET_MS = 500
 """How long a page's document must go unchanged before a page check judges it drawn."""
+DOM_QUIET_WITHIN_MS = 2000
+"""How long a page check waits for its page's document to go unchanged (a page that keeps
+changing, a spinner say, is judged as it stands then)."""
 _DOM_QUIET_JS = """(quiet) => {
   const mark = "__ssoHarnessLastChange";
   if (window[mark] === undefined) {
@@ -62,8 +67,6 @@ _DOM_QUIET_JS = """(quiet) => {
   }
   return performance.now() - window[mark] >= quiet;
 }"""
-"""How long a page that ended a sign-in elsewhere than expected may take to settle before it
-is judged."""
 
 
 def _origin(url: str) -> tuple[str, str]:
@@ -408,7 +411,7 @@ class ProfileAdapter:
                 # judged once its document has stopped changing.
                 with contextlib.suppress(Error):
                     probe.wait_for_function(_DOM_QUIET_JS, arg=DOM_QUIET_MS,
-                                            timeout=SETTLING_MS)
+                                            timeout=DOM_QUIET_WITHIN_MS)
                 return self._shows_signed_in(probe)
             finally:
                 probe.close()
