@@ -280,11 +280,11 @@ CATALOGUE: dict[int, AadstsCode] = {
            "The service principal for resource '{resource}' is disabled. This indicate that a "
            "subscription within the tenant has lapsed, or that the administrator for this "
            "tenant has disabled the application, preventing tokens from being issued for it."),
-        # A v1 sign-in whose access token names no resource, in the authorization request
-        # or the token request (the v1 code-grant reference: ``resource`` is required in one
-        # of them). AADSTS50001 until about 2018 (laardee/serverless-authentication #7 shows
-        # the whole body), AADSTS500013 since (damienbod/dotnet-template-angular #9,
-        # xamarin/Xamarin.Auth #407; MicrosoftDocs/azure-docs #67544 at v1 /authorize).
+        # A v1 implicit access token for no resource (MicrosoftDocs/azure-docs #67544 at v1
+        # /authorize; a v1 code redeemed for none gets Azure AD Graph's instead:
+        # resources.V1_DEFAULT). AADSTS50001 until about 2018 (laardee/serverless-authentication
+        # #7 shows the whole body), AADSTS500013 since (damienbod/dotnet-template-angular #9,
+        # xamarin/Xamarin.Auth #407).
         _c(500013, "invalid_resource", 400, "Resource identifier is not provided."),
         _c(500011, "invalid_resource", 400,
            "The resource principal named {resource} was not found in the tenant named "

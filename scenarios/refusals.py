@@ -2,7 +2,7 @@
 provider refused during the scenario.
 
 An app that shows a bare 500 at its callback hides the cause the provider gave it (the token
-endpoint's ``AADSTS500013``, a key set answering 503, a dropped connection); the provider's
+endpoint's ``AADSTS7000215``, a key set answering 503, a dropped connection); the provider's
 request log (``GET /_mock/requests``, cleared with each scenario's reset) still has it.
 :func:`refusal_note` names it at the end of the first line of a failure message, once, unless
 the message already names it (a scenario that injected the fault and says so). A sign-in that

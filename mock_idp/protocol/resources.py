@@ -82,6 +82,8 @@ class Resource:
     named: str | None = None
     """The identifier the request named the resource by (``resource``, or a scope's prefix);
     ``None`` for Graph's bare permission names."""
+    aud: str | None = None
+    """An ``aud`` other than the one the request's naming gives (:data:`V1_DEFAULT`)."""
 
     @property
     def is_graph(self) -> bool:
@@ -95,6 +97,8 @@ class Resource:
         ``aud``; TheNetworg/oauth2-azure #209, ``api://…`` in v1 tokens;
         AzureAD/microsoft-identity-web #1081, the app id when asked for ``<app id>/.default``).
         Graph permissions asked by their bare names give Graph's app id, as in Entra's samples."""
+        if self.aud is not None:
+            return self.aud
         if self.token_version == "2.0" or self.named is None or is_guid(self.named):
             return self.audience
         return self.named
@@ -125,6 +129,8 @@ def api_version(app: Application) -> str:
 def find(tenant: Tenant, name: str) -> Resource:
     """The resource a request's ``resource`` (or a scope's prefix) names, or AADSTS500011."""
     key = name.rstrip("/").lower()
+    if key == V1_DEFAULT:
+        return replace(GRAPH, named=V1_DEFAULT, aud=V1_DEFAULT)
     if key in GRAPH_ALIASES:
         # Graph's own spellings as asked; any other (another case, Azure AD Graph's URL) as
         # Graph's URL, which is what the mock's Graph accepts.
@@ -136,14 +142,16 @@ def find(tenant: Tenant, name: str) -> Resource:
     raise EntraError(500011, {"resource": name, "tenant": tenant.domain})
 
 
-def required(resource: str | None) -> str:
-    """The resource a v1 sign-in's access token is for, which its authorization request or
-    its token request must name: AADSTS500013 when neither did (the v1 code-grant reference,
-    MicrosoftDocs/azure-docs ``articles/active-directory/azuread-dev/v1-protocols-oauth-code.md``,
-    ``resource``; passport-azure-oauth2 #1). v2 requests name theirs through ``scope``."""
-    if not resource:
-        raise EntraError(500013)
-    return resource
+V1_DEFAULT = "00000002-0000-0000-c000-000000000000"
+"""What a v1 code grant stands for when neither its authorization request nor its token
+request named a ``resource``: Entra issues an access token for Azure AD Graph (this app id,
+``https://graph.windows.net``) rather than refusing (MicrosoftDocs/azure-docs
+#64495, 2020, a Microsoft identity PM: "This is the case for the v1 endpoint";
+microsoftgraph/microsoft-graph-docs #17911, 2022; AzureAD/azure-activedirectory-library-for-python
+#43; jupyterhub/oauthenticator PR #328 dropped ``resource`` and has signed in this way since).
+AADSTS500013 remains for what still needs a resource: an implicit access token at v1
+``/authorize`` (MicrosoftDocs/azure-docs #67544). The mock's directory keeps no Azure AD Graph
+permissions of its own, so the token carries what the user consented to on Graph."""
 
 
 def check_not_itself_by_uri(target: Resource, client: Application, resource: str | None) -> None:

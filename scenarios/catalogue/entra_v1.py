@@ -67,8 +67,8 @@ def v2_only_advice(profile: AppProfile, happened: str, *, values: Mapping[str, s
         f"On Entra's v1 endpoints {happened}. This scenario hands the app the v1 endpoints "
         f"because the profile gives it {given or 'a template this scenario switches'}. v1's "
         f"discovery document names https://sts.windows.net/{tenant_id}/ as its issuer, "
-        "and its token endpoint wants a resource and returns ID tokens unsigned and without "
-        "preferred_username. If the app works on the v2.0 endpoints only, as most OpenID "
+        "and its token endpoint returns ID tokens unsigned and without preferred_username. "
+        "If the app works on the v2.0 endpoints only, as most OpenID "
         f"Connect libraries do, write those settings from {{authority}} instead ({instead}): "
         "the profile then lacks v1-endpoints and the entra-v1 scenarios are skipped (README, "
         "\"A v2.0-only app\")")
@@ -148,7 +148,7 @@ def v1_endpoints_over_http(ctx: Ctx) -> None:
 
 def _no_id_token_issued(stack: LiveStack) -> str | None:
     """Why no unsigned ID token reached the app: the provider refused each of its token
-    requests (one that sends no ``resource``, AADSTS500013), so whatever page it showed
+    requests (a client secret it refuses, say), so whatever page it showed
     refused something else; ``None`` when one was answered, or it made none (an app that asks
     for no code is :func:`expect_token_request_failure`'s)."""
     tokens = [entry for entry in stack.provider_requests()

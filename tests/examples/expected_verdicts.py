@@ -67,15 +67,6 @@ def keys_not_asked() -> Verdict:
                    "down", "skip: never asks for the keys then")
 
 
-def v1_token_refused() -> Verdict:
-    """An app that sends Entra's v1 endpoints no ``resource`` is refused its code
-    (AADSTS500013) before any unsigned ID token exists."""
-    return Verdict("skipped", "not exercised: the provider refused the app's token request "
-                   "(AADSTS500013: Resource identifier is not provided.), so no unsigned ID "
-                   "token reached the app", "skip: sends no `resource`: v1 refuses the code "
-                   "(AADSTS500013), no ID token")
-
-
 def userinfo_not_asked() -> Verdict:
     return Verdict("skipped", "the app never asked UserInfo", "skip: never asks UserInfo")
 
@@ -177,12 +168,12 @@ IDENTITY: Mapping[str, Verdict] = {
 
 AUTHLIB: Mapping[str, Verdict] = {
     **COMMON,
-    # Authlib sends no ``resource``: Entra's v1 token endpoint refuses the code (AADSTS500013,
-    # in the app's log) before the unsigned v1 ID token is reached.
+    # Authlib sends no ``resource`` (its code is redeemed for Azure AD Graph) and refuses the
+    # unsigned v1 ID token (joserfc: "Algorithm of 'none' is not allowed", in the app's log).
     "auto-login.v1-endpoints": Verdict(
-        "failed", "the sign-in did not end at http://127.0.0.1:", "FAIL: sends no `resource`, "
-        "so v1 refuses the code (AADSTS500013; 500 page)"),
-    "failure.v1-unsigned-over-http": v1_token_refused(),
+        "failed", "the sign-in did not end at http://127.0.0.1:", "FAIL: refuses v1's unsigned "
+        "ID token (alg none; 500 page)"),
+    "failure.v1-unsigned-over-http": error_500(),
     "failure.expired-secret": error_500(),
     "failure.invalid-secret": error_500(),
     "failure.user-not-assigned": error_500(),
@@ -215,11 +206,14 @@ FORBIDDEN = "FAIL: plain `Forbidden` (403), no contact"
 
 PASSPORT: Mapping[str, Verdict] = {
     **COMMON,
+    # It sends no ``resource`` (its code is redeemed for Azure AD Graph) and takes the unsigned
+    # v1 ID token, over http too, which has no ``preferred_username`` for its /me.
     "auto-login.v1-endpoints": Verdict(
-        "failed", "the app showed /auth/callback with HTTP 500: 'TokenError: AADSTS500013: "
-        "Resource identifier is not provided", "FAIL: sends no `resource`, so v1 refuses the "
-        "code (AADSTS500013; Express 500 page)"),
-    "failure.v1-unsigned-over-http": v1_token_refused(),
+        "failed", "is signed in, but not as the profile says",
+        "FAIL: signs in, but a v1 ID token has no `preferred_username` (its `/me` names none)"),
+    "failure.v1-unsigned-over-http": Verdict(
+        "failed", f"{NO_CONTACT}; the app accepted the sign-in: someone is signed in",
+        "FAIL: accepts the unsigned ID token over http"),
     "failure.expired-secret": express_error(500, '"TokenError: AADSTS7000222', STACK_TRACE),
     "failure.invalid-secret": express_error(500, "'TokenError: AADSTS7000215", STACK_TRACE),
     "failure.user-not-assigned": express_error(500, '"AuthorizationError: AADSTS50105',
@@ -381,12 +375,12 @@ DJANGO_400 = django_error(400, "Bad Request (400)")
 
 DJANGO_OIDC: Mapping[str, Verdict] = {
     **COMMON,
-    # It sends no ``resource``: v1's token endpoint refuses the code (AADSTS500013, in the
-    # app's log) before the unsigned v1 ID token is reached.
+    # It sends no ``resource`` (its code is redeemed for Azure AD Graph) and looks for a
+    # ``kid`` in the unsigned v1 ID token (``KeyError: 'kid'``, in the app's log).
     "auto-login.v1-endpoints": Verdict(
-        "failed", "the sign-in did not end at http://127.0.0.1:", "FAIL: sends no `resource`, "
-        "so v1 refuses the code (AADSTS500013; Django 500 page)"),
-    "failure.v1-unsigned-over-http": v1_token_refused(),
+        "failed", "the sign-in did not end at http://127.0.0.1:", "FAIL: looks for a `kid` in "
+        "v1's unsigned ID token (Django 500 page)"),
+    "failure.v1-unsigned-over-http": DJANGO_500,
     "failure.expired-secret": DJANGO_500,
     "failure.invalid-secret": DJANGO_500,
     "failure.user-not-assigned": django_home(),

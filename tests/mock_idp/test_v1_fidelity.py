@@ -1,5 +1,6 @@
 """Entra's v1 endpoints where they differ from v2: an access token always names its resource
-(``resource``, AADSTS500013 without one), a token for the app itself, ``response_mode=query``
+(``resource``; a code redeemed without one gets Azure AD Graph's, an implicit token
+without one is AADSTS500013), a token for the app itself, ``response_mode=query``
 with an ID token, and the issuer of the logout notifications a v1 sign-in gets."""
 
 from __future__ import annotations
@@ -36,16 +37,20 @@ def _error(body: dict[str, object], code: int, error: str) -> None:
 
 # --- a v1 access token names its resource -------------------------------------------------------
 
-def test_a_v1_code_for_no_resource_is_refused_500013_and_stays_unused(client: AppClient) -> None:
+def test_a_v1_code_for_no_resource_gets_an_azure_ad_graph_token(client: AppClient) -> None:
     grant = get_code(client, version="1.0", resource=None)
-    refused = redeem(client, grant, version="1.0")
-    assert refused.status_code == 400
-    _error(refused.json(), 500013, "invalid_resource")
-    assert "Resource identifier is not provided." in refused.json()["error_description"]
-    named = redeem(client, grant, version="1.0", resource="https://graph.microsoft.com")
-    assert named.status_code == 200, named.text
-    assert named.json()["resource"] == "https://graph.microsoft.com"
-    assert claims(named.json()["access_token"])["aud"] == "https://graph.microsoft.com"
+    answer = redeem(client, grant, version="1.0")
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert claims(body["access_token"])["aud"] == "00000002-0000-0000-c000-000000000000"
+    assert body["resource"] == "00000002-0000-0000-c000-000000000000"
+    assert claims(body["id_token"])["aud"] == CLIENT_ID
+    # the refresh token stays bound to it
+    again = client.post(V1["token"], data={
+        "grant_type": "refresh_token", "refresh_token": body["refresh_token"],
+        "client_id": CLIENT_ID, "client_secret": SECRET})
+    assert again.status_code == 200, again.text
+    assert claims(again.json()["access_token"])["aud"] == "00000002-0000-0000-c000-000000000000"
 
 
 def test_a_v1_code_names_its_resource_in_either_request(client: AppClient) -> None:

@@ -1,7 +1,7 @@
 """The relying party on Entra's v1 endpoints, against the mock provider.
 
 It names the access token's resource (Microsoft Graph, which userinfo and the groups overage
-are called with): v1 refuses a sign-in that names none (AADSTS500013); v2 names it through
+are called with); v1 redeems a code that names none for Azure AD Graph. v2 names it through
 ``scope`` and never sends ``resource``. And the provider's logout notifications for a v1
 sign-in carry the v1 issuer the RP validated its ID token against."""
 
