@@ -95,8 +95,14 @@ def control_link(page_html: str, control: str) -> str | None:
 
 
 def control_target(http: httpx.Client, url: str, control: str) -> str | None:
-    """The URL the link named ``control`` on the page at ``url`` leads to, if it has one."""
-    page = http.get(url, follow_redirects=True)
+    """The URL the link named ``control`` on the page at ``url`` leads to, if it has one
+    (``None`` too when the page cannot be fetched again: an app that stopped meanwhile)."""
+    import httpx
+
+    try:
+        page = http.get(url, follow_redirects=True)
+    except (httpx.HTTPError, httpx.InvalidURL):
+        return None
     href = control_link(page.text, control)
     return None if href is None else urljoin(str(page.url), href)
 

@@ -8,6 +8,7 @@ import io
 import re
 from pathlib import Path
 
+import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -17,7 +18,7 @@ from starlette.routing import Route
 from scenarios.app import load_profile
 from scenarios.app.check import check_profile
 from scenarios.app.servers import AppLaunch
-from scenarios.app.sign_in_control import control_link, needs_click
+from scenarios.app.sign_in_control import control_link, control_target, needs_click
 from scenarios.app_notes import app_notes
 from scenarios_app.test_profile import MINIMAL, _problems
 
@@ -129,3 +130,13 @@ def test_a_run_notes_that_its_sign_in_took_a_click(tmp_path: Path) -> None:
                      "'Sign in with Microsoft': the auto-login scenarios passed with that click, "
                      "and prove no page at the provider and none after it, not a login with no "
                      "click at all (partner launches are never clicked through)",), notes
+
+
+def test_a_page_that_cannot_be_fetched_again_has_no_control_target() -> None:
+    """``app check`` fetches the sign-in page a second time to find the control's link: an app
+    that stopped in between is no link, not a traceback."""
+    def answer(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    with httpx.Client(transport=httpx.MockTransport(answer)) as http:
+        assert control_target(http, "http://app.test/login", "Sign in") is None
