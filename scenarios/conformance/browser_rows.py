@@ -383,4 +383,5 @@ class RowDriver:
             signed_in_before=True, status=note.get("status"),
             delivery_error=note.get("error"), cache_control=cache,
             headers_recorded=isinstance(headers, dict),
-            check_status_after=self._check(page), deliveries=len(new))
+            check_status_after=self._check(page), deliveries=len(new),
+            by_page=self.options.shown_signed_in is not None)

@@ -24,6 +24,7 @@ __all__ = [
     "Result",
     "Row",
     "SelectionError",
+    "Verdict",
     "select_rows",
 ]
 
@@ -31,6 +32,16 @@ Expect = Literal["ACCEPT", "REJECT", "EITHER", "HTTP 200", "HTTP 400"]
 Result = Literal["PASS", "FAIL", "SKIP", "INFO"]
 """``INFO``: the spec allows either outcome here (the row says which it was and why)."""
 KeyFetch = Literal["row", "run"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Verdict:
+    result: Result
+    did: str
+    """What the relying party did, in a few words."""
+    reason: str = ""
+    """Why a row failed, was not tested or is informational (one line)."""
+    note: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -24,10 +24,7 @@ instead of passing or failing the app:
 * key rows count only when the provider's request log shows that the app fetched its keys;
   otherwise the app never checked the signature against them and the row is "not tested"
   (``SKIP``);
-* a valid logout token answered 204 passes like 200 (Back-Channel Logout 1.0 §2.8); when the
-  back-channel URI answers 404 or 405 (no such endpoint) the valid token's row fails and the
-  invalid tokens' rows are not tested; so are they when the URI refused a valid token too (an
-  app behind a filter that answers 400 to every POST), or no valid one was answered.
+* the back-channel logout rows are judged in :mod:`scenarios.conformance.logout_judging`.
 """
 
 from __future__ import annotations
@@ -36,13 +33,20 @@ from dataclasses import dataclass
 from typing import Literal
 
 from mock_idp.faults import ID_TOKEN_KINDS, USERINFO_KINDS
-from scenarios.conformance.catalogue import Result, Row
+from scenarios.conformance.catalogue import Row, Verdict
 from scenarios.conformance.hashes import (
     flow_name,
     hash_reason,
     hash_required,
     hash_unexercised,
     response_types,
+)
+from scenarios.conformance.logout_judging import (
+    NO_ENDPOINT,
+    VALID_ANSWERS,
+    BackchannelObservation,
+    judge_backchannel,
+    signed_out,
 )
 from scenarios.conformance.userinfo_answer import DROPPED_NOTE
 
@@ -130,52 +134,9 @@ class LoginObservation:
             return None
         if 200 <= self.check_status < 300:
             return True
-        if _signed_out(self.check_status):
+        if signed_out(self.check_status):
             return False
         return None
-
-
-@dataclass(frozen=True, kw_only=True)
-class BackchannelObservation:
-    """The relying party's answer to one logout token, as the provider recorded it."""
-
-    signed_in_before: bool
-    status: int | None = None
-    delivery_error: str | None = None
-    cache_control: str | None = None
-    headers_recorded: bool = False
-    """Whether the provider's notification log carries the RP's response headers."""
-    check_status_after: int | None = None
-    deliveries: int = 1
-    error: str | None = None
-    valid_answer: int | None = None
-    """How the back-channel logout URI answered a valid logout token in this run (the valid
-    token's row, or the command's own delivery of one when that row is not run); ``None``:
-    none was answered. An invalid token's 400 shows the app checked that token only when the
-    valid one was taken."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class Verdict:
-    result: Result
-    did: str
-    """What the relying party did, in a few words."""
-    reason: str = ""
-    """Why a row failed, was not tested or is informational (one line)."""
-    note: str = ""
-
-
-NO_ENDPOINT = frozenset({404, 405})
-"""Answers meaning the back-channel logout URI is not an endpoint of the app at all."""
-
-
-VALID_ANSWERS = frozenset({200, 204})
-"""A relying party's answers to a valid logout token (Back-Channel Logout 1.0 §2.8)."""
-
-
-def _signed_out(status: int) -> bool:
-    """401, 403 or a redirect (to a login page) from the check URL: not signed in."""
-    return status in (401, 403) or 300 <= status < 400
 
 
 def front_channel_id_token(response_type: str | None) -> bool:
@@ -316,78 +277,6 @@ def judge_login(row: Row, obs: LoginObservation) -> Verdict:
         what = row.what if obs.asked_id_token is not False else row.what.replace(
             "the ID token", "its own access token", 1) + " (the answer had no ID token)"
         return Verdict(result="FAIL", did=did, reason=f"the RP signed in although {what}")
-    return Verdict(result="PASS", did=did, note=row.note)
-
-
-def judge_backchannel(row: Row, obs: BackchannelObservation) -> Verdict:
-    if obs.error is not None:
-        return Verdict(result="FAIL", did="no logout token delivered", reason=obs.error)
-    if not obs.signed_in_before:
-        return Verdict(result="FAIL", did="could not sign in first",
-                       reason="the RP did not sign in, so there was no session to log out")
-    if obs.status is None:
-        return Verdict(result="FAIL", did=f"no HTTP answer ({obs.delivery_error})",
-                       reason=f"the back-channel POST failed: {obs.delivery_error}")
-    did = f"HTTP {obs.status}"
-    if obs.check_status_after is not None:
-        ended = _signed_out(obs.check_status_after)
-        did += "; session ended" if ended else "; session kept"
-    if obs.deliveries != 1:
-        return Verdict(result="FAIL", did=did, reason=f"{obs.deliveries} logout tokens were "
-                       "sent for one session; cannot tell which answer belongs to this row")
-    if obs.status in NO_ENDPOINT:
-        reason = (f"the back-channel logout URI answered {obs.status}: the app has no "
-                  "back-channel logout endpoint there")
-        if row.expect == "HTTP 400":
-            return Verdict(result="SKIP", did=did, reason=f"not tested: {reason}")
-        return Verdict(result="FAIL", did=did, reason=f"{reason}, so a sign-out at the "
-                       "provider leaves its session alive")
-    if row.expect == "HTTP 400":
-        return _invalid_token(row, obs, did)
-    if obs.status not in VALID_ANSWERS:
-        return Verdict(result="FAIL", did=did,
-                       reason=f"the RP answered {obs.status} to {row.what}, not 200 (or 204)")
-    if obs.check_status_after is not None and not _signed_out(obs.check_status_after):
-        return Verdict(result="FAIL", did=did, reason=f"the RP answered {obs.status} but the "
-                       f"session is still signed in (check URL answered "
-                       f"{obs.check_status_after})")
-    notes = []
-    if obs.status == 204:
-        notes.append("204 No Content taken as success: Back-Channel Logout 1.0 §2.8 asks for "
-                     "200 and tells providers to accept the 204 some frameworks send instead")
-    if not obs.headers_recorded:
-        notes.append("Cache-Control not checked: the provider's log does not record response "
-                     "headers")
-    elif obs.cache_control is None:
-        notes.append("WARNING: no Cache-Control header; no-store is expected")
-    elif "no-store" not in obs.cache_control.lower():
-        notes.append(f"WARNING: Cache-Control is {obs.cache_control}, not no-store")
-    else:
-        notes.append("Cache-Control: no-store")
-    return Verdict(result="PASS", did=did, note="; ".join(notes))
-
-
-def _invalid_token(row: Row, obs: BackchannelObservation, did: str) -> Verdict:
-    """An invalid logout token: 400, and the session kept (Back-Channel Logout 1.0 §2.6: the
-    RP validates the token first; §2.7: it ends the sessions a valid one names)."""
-    ended = obs.check_status_after is not None and _signed_out(obs.check_status_after)
-    if obs.status != 400:
-        return Verdict(result="FAIL", did=did, reason=f"{row.what}, yet the RP answered "
-                       f"{obs.status}, not 400" + (", and ended the session" if ended else ""))
-    if ended:
-        return Verdict(result="FAIL", did=did, reason=(
-            f"{row.what}, yet the RP ended the session (check URL answered "
-            f"{obs.check_status_after} afterwards) although it answered 400: Back-Channel "
-            "Logout 1.0 §2.6, §2.7: an RP ends a session only for a logout token it validated"))
-    if obs.valid_answer is None:
-        return Verdict(result="SKIP", did=did, reason=(
-            "not tested: no valid logout token was answered in this run, so this 400 cannot be "
-            "told from an endpoint that refuses every POST"))
-    if obs.valid_answer not in VALID_ANSWERS:
-        return Verdict(result="SKIP", did=did, reason=(
-            f"not tested: the back-channel logout URI answered a valid logout token "
-            f"{obs.valid_answer} too, so this 400 does not show that the app checked the token "
-            "(something in front of it, a CSRF check say, may refuse every POST)"))
     return Verdict(result="PASS", did=did, note=row.note)
 
 

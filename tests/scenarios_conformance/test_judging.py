@@ -229,6 +229,20 @@ def test_a_bad_logout_token_that_ended_the_session_fails_although_answered_400()
                "§2.7: an RP ends a session only for a logout token it validated")
 
 
+def test_an_app_judged_by_its_signed_in_page_is_told_what_that_page_showed() -> None:
+    """An app with no check URL (``[signed_in] page``, a single-page app) is asked no URL
+    after the logout token: the reasons say what its page showed, not a status."""
+    kept = judge(LT_VALID, replace(_bc(200, after=200), by_page=True))
+    assert kept == Verdict(result="FAIL", did="HTTP 200; session kept", reason=(
+        "the RP answered 200 but the session is still signed in (the [signed_in] page showed "
+        "someone signed in)"))
+    ended = judge(LT_NONCE, replace(_bc(400, after=401), by_page=True))
+    assert ended.result == "FAIL" and ended.reason.startswith(
+        "the logout token carries a nonce, yet the RP ended the session (the [signed_in] page "
+        "showed no one signed in afterwards) although it answered 400")
+    assert "check URL" not in kept.reason + ended.reason
+
+
 @pytest.mark.parametrize("valid", [400, 403, 500])
 def test_a_400_counts_only_when_the_same_uri_took_a_valid_logout_token(valid: int) -> None:
     """An endpoint behind a filter that refuses every POST (a CSRF check) answers 400 to the
