@@ -9,9 +9,11 @@ describes (by default the reference relying party), so no state leaks from one s
 the next; a scenario whose needs the profile does not meet is skipped, with the reason. Tags
 shape the stack: ``no-connection`` (no ``[[configure]]`` calls), ``idp-https`` (a provider of
 its own on https with a local CA, given to the app as ``{ca_file}``) and ``entra-v1`` (the app
-gets Entra's v1 endpoints). A ``provider-only`` scenario involves no app at all (the harness
-plays every part): it runs with the reference relying party, the harness's own catalogue, and is
-skipped for any other app rather than reported as passing against it.
+gets Entra's v1 endpoints; an app that does not start on them fails that scenario, with the
+v2.0-only advice, only when it then starts without them: else it is an app that cannot start).
+A ``provider-only`` scenario involves no app at all (the harness plays every part): it runs
+with the reference relying party, the harness's own catalogue, and is skipped for any other
+app rather than reported as passing against it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from scenarios import Scenario, WorkerInfo, default_registry
@@ -80,5 +82,28 @@ def fresh_stack(env: object, scenario: Scenario) -> Iterator[LiveStack]:
         except AppStartError as exc:
             if not options.entra_v1:
                 raise
+            if (also := _start_without_v1(env, options, scenario_dir)) is not None:
+                how = "the same way" if also.message == exc.message else f"({also.message})"
+                raise exc.hinted(
+                    "it did not start on the profile's own settings (the v2.0 endpoints) "
+                    f"either {how}, so it is not the v1 endpoints it refused") from exc
             raise refused_v1_settings(env.profile, exc) from exc
         yield stack
+
+
+def _start_without_v1(env: WorkerEnvironment, options: StackOptions,
+                      scenario_dir: Path) -> AppStartError | None:
+    """Why the app does not start on the profile's own settings either, at once after it did
+    not start on an ``entra-v1`` scenario's v1 endpoints (``None``: it starts, and is stopped).
+
+    The two starts differ in the v1 endpoints alone, so only an app that starts without them
+    refused them (:func:`~scenarios.catalogue.entra_v1.refused_v1_settings`); a broken app, a
+    port taken, a crash the v1 settings have nothing to do with fails both and is an app that
+    cannot start. What the app printed is not read for an issuer: a refusal may say nothing of
+    it, and a broken app may name it too. The extra start is made only on this failure."""
+    plain = replace(options, entra_v1=False, connection=False)
+    try:
+        with live_stack(plain, workdir=scenario_dir / "without-v1", shared=env.shared):
+            return None
+    except AppStartError as exc:
+        return exc

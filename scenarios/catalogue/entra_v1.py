@@ -78,7 +78,9 @@ def refused_v1_settings(profile: AppProfile, error: AppStartError) -> AppRefused
     """``error``, an app that did not start on the v1 endpoints an ``entra-v1`` scenario hands
     it (a library that reads the discovery document at start and checks its issuer, as
     pyoidc's ``provider_config`` does), as that scenario's failure with the advice of
-    :func:`v2_only_advice`: it says nothing of whether the app starts for the others."""
+    :func:`v2_only_advice`, once the app started without them
+    (:func:`scenarios.catalogue.fresh_stack`): it says nothing of whether the app starts for
+    the others."""
     happened = (f"the app did not start with the v1 settings it was given ({error.message})")
     return AppRefusedSettings(v2_only_advice(profile, happened), error.output)
 

@@ -7,6 +7,10 @@ the profile hands it ``{issuer}``: in the ``entra-v1`` scenarios that is ``{auth
 whose v1 document names ``https://sts.windows.net/<tenant id>/``, as Entra's does. It starts
 for every other scenario. That start-up failure was taken for an app that cannot start at all:
 an error, and every scenario left in the run skipped (38 of 53 against Flask-pyoidc).
+
+The v1 endpoints are blamed only when the app then starts without them (the profile's own
+settings, no ``[[configure]]`` call): an app that starts on neither (broken, a port taken, a
+crash) is an app that cannot start, as in any other scenario.
 """
 
 from __future__ import annotations
@@ -25,7 +29,9 @@ from scenarios import Registry, Scenario
 from scenarios.app import load_profile
 from scenarios.app.process import AppRefusedSettings, AppStartError
 from scenarios.catalogue import WorkerEnvironment, fresh_stack
+from scenarios.live import StackOptions
 from scenarios.runner import RunOptions, run
+from scenarios.shared_servers import shared_servers
 
 PRINTED = ("Traceback (most recent call last):\n"
            "oic.exception.PyoidcError: provider info issuer mismatch "
@@ -64,13 +70,31 @@ def _not_starting(*args: object, **kwargs: object) -> Iterator[object]:
     yield  # pragma: no cover
 
 
+class _StartsWithoutV1:
+    """A ``live_stack`` whose app exits on the v1 endpoints and starts on the profile's own
+    settings: the starts it was asked for, by ``entra_v1``."""
+
+    def __init__(self) -> None:
+        self.starts: list[StackOptions] = []
+
+    @contextlib.contextmanager
+    def __call__(self, options: StackOptions, **kwargs: object) -> Iterator[object]:
+        self.starts.append(options)
+        if options.entra_v1:
+            raise EXITED
+        yield object()
+
+
 def _scenario(*tags: str) -> Scenario:
     return cast(Scenario, SimpleNamespace(id="auto-login.v1-endpoints", tags=tags))
 
 
 def test_an_app_that_does_not_start_on_v1_fails_that_scenario_with_the_advice(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("scenarios.catalogue.live_stack", _not_starting)
+    """It starts at once on the profile's own settings, with no ``[[configure]]`` call: the
+    v1 endpoints, the only difference, are what it refused."""
+    stacks = _StartsWithoutV1()
+    monkeypatch.setattr("scenarios.catalogue.live_stack", stacks)
     with pytest.raises(AppRefusedSettings) as caught, \
             fresh_stack(_environment(tmp_path), _scenario("idp-https", "entra-v1")):
         pass  # pragma: no cover
@@ -84,6 +108,65 @@ def test_an_app_that_does_not_start_on_v1_fails_that_scenario_with_the_advice(
         "https://sts.windows.net/<tenant id>/ as its issuer"), str(refused)
     assert "(in [app.env] OIDC_ISSUER, {authority}/v2.0 for {issuer})" in str(refused)
     assert str(refused).endswith(PRINTED.splitlines()[-1])
+    assert [(o.entra_v1, o.idp_https, o.connection) for o in stacks.starts] == [
+        (True, True, True), (False, True, False)]
+
+
+def test_an_app_that_does_not_start_without_v1_either_is_an_app_that_cannot_start(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A broken app, a port taken, a crash: the v1 endpoints are not blamed, and the run
+    stops trying the app as for any other scenario it cannot start for."""
+    monkeypatch.setattr("scenarios.catalogue.live_stack", _not_starting)
+    with pytest.raises(AppStartError) as caught, \
+            fresh_stack(_environment(tmp_path), _scenario("idp-https", "entra-v1")):
+        pass  # pragma: no cover
+    error = caught.value
+    assert type(error) is AppStartError and error.output == PRINTED
+    assert error.message == (
+        "the app's command exited with code 1 before http://127.0.0.1:5000/ answered; it did "
+        "not start on the profile's own settings (the v2.0 endpoints) either the same way, so "
+        "it is not the v1 endpoints it refused")
+    assert "On Entra's v1 endpoints" not in str(error)
+
+
+PICKY_APP = """\
+from starlette.applications import Starlette
+
+
+def create(launch):
+    if launch.env["MODE"] == "broken" or "/v2.0/" not in launch.env["OIDC_DISCOVERY_URL"]:
+        raise RuntimeError("cannot start on " + launch.env["OIDC_DISCOVERY_URL"])
+    return Starlette()
+"""
+
+
+@pytest.mark.parametrize(("mode", "refused"), [("picky", True), ("broken", False)])
+def test_real_stacks_tell_an_app_that_refuses_v1_from_one_that_never_starts(
+        tmp_path: Path, mode: str, refused: bool) -> None:
+    """The stacks themselves, an app in process: one that refuses a v1 discovery URL at start
+    fails the scenario with the advice; one that never starts is an app that cannot start."""
+    (tmp_path / "picky_app.py").write_text(PICKY_APP, encoding="utf-8")
+    path = tmp_path / f"{mode}.toml"
+    path.write_text(textwrap.dedent(f"""\
+        name = "picky"
+        [app]
+        asgi = "picky_app:create"
+        [app.env]
+        OIDC_DISCOVERY_URL = "{{discovery_url}}"
+        MODE = "{mode}"
+        [provider]
+        redirect_uris = ["{{base_url}}/callback"]
+        [sign_in]
+        urls = {{ login = "/login" }}
+        [signed_in]
+        me_url = "/me"
+        """), encoding="utf-8")
+    profile = load_profile(path)
+    with shared_servers(profile) as shared, pytest.raises(AppStartError) as caught, \
+            fresh_stack(WorkerEnvironment(tmp_path, profile, shared), _scenario("entra-v1")):
+        pass  # pragma: no cover
+    assert isinstance(caught.value, AppRefusedSettings) is refused, caught.value
+    assert ("not the v1 endpoints it refused" in caught.value.message) is not refused
 
 
 def test_an_app_that_does_not_start_elsewhere_is_still_an_app_that_cannot_start(
