@@ -1,11 +1,11 @@
 """App-only tokens: the client credentials grant (``grant_type=client_credentials``).
 
 v2.0 asks for one ``<resource>/.default`` scope (two resources' are AADSTS70011, anything
-else AADSTS1002012), v1.0 names the ``resource``. The token carries, in ``roles``, the
-application permissions the app holds on that resource (an administrator's consent,
-:mod:`mock_idp.consent`); an API that requires assignment refuses an app that holds none
-(AADSTS501051, Entra's protected-API guide). It lives 3599 seconds
-(:mod:`mock_idp.protocol.token_lifetimes`).
+else AADSTS1002012), v1.0 names the ``resource`` (none gets an Azure AD Graph token, as from
+Entra). The token carries, in ``roles``, the application permissions the app holds on that
+resource (an administrator's consent, :mod:`mock_idp.consent`); an API that requires
+assignment refuses an app that holds none (AADSTS501051, Entra's protected-API guide). It
+lives 3599 seconds (:mod:`mock_idp.protocol.token_lifetimes`).
 """
 
 from __future__ import annotations
@@ -47,9 +47,13 @@ def client_credentials(request: Request, tenant: Tenant, app: Application,
             raise EntraError(1002012, {"scope": scope[:200]})
         resource = scopes[0][: -len("/.default")]
     else:
-        resource = form.get("resource") or ""
-        if not resource:
-            raise EntraError(900144, {"name": "resource"})
+        # No resource: an Azure AD Graph token, as for a v1 code (resources.V1_DEFAULT), not
+        # AADSTS900144: MicrosoftDocs/azure-docs #64495 (2020, on the client credentials page:
+        # without resource the aud is always Graph's; "This is the case for the v1 endpoint",
+        # a Microsoft identity PM), DuendeArchive/IdentityModel #74 (2017, a client
+        # credentials token with no resource has aud 00000002-0000-0000-c000-000000000000),
+        # postmanlabs/postman-app-support #4391 (2018, a token, of the wrong audience).
+        resource = form.get("resource") or resources.V1_DEFAULT
     target = resources.find(tenant, resource)
     resources.check_enabled(target)
     held = app_roles_held(tenant.app_role_grants, app.client_id, target.audience)

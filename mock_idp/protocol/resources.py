@@ -60,7 +60,15 @@ from .claims import (
 )
 from .tenants import is_guid
 
-GRAPH_ALIASES = frozenset({GRAPH_RESOURCE_URI, GRAPH_RESOURCE_ID, "https://graph.windows.net"})
+AZURE_AD_GRAPH = "https://graph.windows.net"
+"""Azure AD Graph, Microsoft Graph's predecessor. A token asked for it by this URI is Azure AD
+Graph's, its ``aud`` the URI as asked, which Microsoft Graph refuses ("Invalid audience"):
+microsoftgraph/console-java-connect-sample #1 (2018, a decoded token's ``aud`` is
+``https://graph.windows.net`` and Microsoft Graph answers 401), TheNetworg/oauth2-azure #87
+(2019, the library's default Azure AD Graph token refused by Microsoft Graph). The mock keeps
+no Azure AD Graph permissions of its own: the token carries what was granted on Microsoft
+Graph, as for :data:`V1_DEFAULT`."""
+GRAPH_ALIASES = frozenset({GRAPH_RESOURCE_URI, GRAPH_RESOURCE_ID, AZURE_AD_GRAPH})
 ID_TOKEN_SCOPES = ("profile", "openid", "email")
 """The OpenID Connect scopes Entra echoes for Microsoft Graph, in its order."""
 
@@ -131,6 +139,8 @@ def find(tenant: Tenant, name: str) -> Resource:
     key = name.rstrip("/").lower()
     if key == V1_DEFAULT:
         return replace(GRAPH, named=V1_DEFAULT, aud=V1_DEFAULT)
+    if key == AZURE_AD_GRAPH:
+        return replace(GRAPH, named=name, aud=name)
     if key in GRAPH_ALIASES:
         # Graph's own spellings as asked; any other (another case, Azure AD Graph's URL) as
         # Graph's URL, which is what the mock's Graph accepts.

@@ -1,7 +1,8 @@
 """Entra's v1 endpoints where they differ from v2: an access token always names its resource
-(``resource``; a code redeemed without one gets Azure AD Graph's, an implicit token
-without one is AADSTS500013), a token for the app itself, ``response_mode=query``
-with an ID token, and the issuer of the logout notifications a v1 sign-in gets."""
+(``resource``; a code redeemed, or a client credentials request made, without one gets Azure
+AD Graph's, as does ``https://graph.windows.net`` itself; an implicit token without one is
+AADSTS500013), a token for the app itself, ``response_mode=query`` with an ID token, and the
+issuer of the logout notifications a v1 sign-in gets."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ from idp_testkit import (
     redirect_params,
     sign_in,
 )
+
+from mock_idp.config import DEFAULT_DOMAIN
 
 V1 = paths(TENANT, "1.0")
 V2 = paths(TENANT, "2.0")
@@ -51,6 +54,43 @@ def test_a_v1_code_for_no_resource_gets_an_azure_ad_graph_token(client: AppClien
         "client_id": CLIENT_ID, "client_secret": SECRET})
     assert again.status_code == 200, again.text
     assert claims(again.json()["access_token"])["aud"] == "00000002-0000-0000-c000-000000000000"
+
+
+def test_a_v1_client_credentials_request_for_no_resource_gets_an_azure_ad_graph_token(
+        client: AppClient) -> None:
+    """As a v1 code redeemed for no resource (MicrosoftDocs/azure-docs #64495, on the client
+    credentials page; DuendeArchive/IdentityModel #74): a token, not AADSTS900144."""
+    answer = client.post(V1["token"], data={
+        "grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": SECRET})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    token = claims(body["access_token"])
+    assert token["aud"] == body["resource"] == "00000002-0000-0000-c000-000000000000"
+    assert token["ver"] == "1.0" and token["idtyp"] == "app"
+
+
+@pytest.mark.parametrize("grant", ["client_credentials", "authorization_code"])
+def test_a_token_asked_for_azure_ad_graph_is_azure_ad_graph_s_which_microsoft_graph_refuses(
+        client: AppClient, grant: str) -> None:
+    """``resource=https://graph.windows.net`` names Azure AD Graph: the token's ``aud`` is
+    that URI, and Microsoft Graph answers it "Invalid audience"
+    (microsoftgraph/console-java-connect-sample #1; TheNetworg/oauth2-azure #87)."""
+    aad_graph = "https://graph.windows.net"
+    if grant == "client_credentials":
+        answer = client.post(V1["token"], data={
+            "grant_type": grant, "client_id": CLIENT_ID, "client_secret": SECRET,
+            "resource": aad_graph})
+    else:
+        answer = redeem(client, get_code(client, version="1.0", resource=aad_graph),
+                        version="1.0")
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert claims(body["access_token"])["aud"] == body["resource"] == aad_graph
+    if grant == "authorization_code":
+        me = client.get(f"/graph/{DEFAULT_DOMAIN}/v1.0/me",
+                        headers={"Authorization": f"Bearer {body['access_token']}"})
+        assert me.status_code == 401, me.text
+        assert me.json()["error"]["message"] == "Invalid audience."
 
 
 def test_a_v1_code_names_its_resource_in_either_request(client: AppClient) -> None:
