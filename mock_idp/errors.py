@@ -282,7 +282,7 @@ CATALOGUE: dict[int, AadstsCode] = {
            "tenant has disabled the application, preventing tokens from being issued for it."),
         # A v1 implicit access token for no resource (MicrosoftDocs/azure-docs #67544 at v1
         # /authorize; a v1 code redeemed for none gets Azure AD Graph's instead:
-        # resources.V1_DEFAULT). AADSTS50001 until about 2018 (laardee/serverless-authentication
+        # claims.V1_DEFAULT). AADSTS50001 until about 2018 (laardee/serverless-authentication
         # #7 shows the whole body), AADSTS500013 since (damienbod/dotnet-template-angular #9,
         # xamarin/Xamarin.Auth #407).
         _c(500013, "invalid_resource", 400, "Resource identifier is not provided."),

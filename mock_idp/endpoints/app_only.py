@@ -47,13 +47,13 @@ def client_credentials(request: Request, tenant: Tenant, app: Application,
             raise EntraError(1002012, {"scope": scope[:200]})
         resource = scopes[0][: -len("/.default")]
     else:
-        # No resource: an Azure AD Graph token, as for a v1 code (resources.V1_DEFAULT), not
+        # No resource: an Azure AD Graph token, as for a v1 code (claims.V1_DEFAULT), not
         # AADSTS900144: MicrosoftDocs/azure-docs #64495 (2020, on the client credentials page:
         # without resource the aud is always Graph's; "This is the case for the v1 endpoint",
         # a Microsoft identity PM), DuendeArchive/IdentityModel #74 (2017, a client
         # credentials token with no resource has aud 00000002-0000-0000-c000-000000000000),
         # postmanlabs/postman-app-support #4391 (2018, a token, of the wrong audience).
-        resource = form.get("resource") or resources.V1_DEFAULT
+        resource = form.get("resource") or claimset.V1_DEFAULT
     target = resources.find(tenant, resource)
     resources.check_enabled(target)
     held = app_roles_held(tenant.app_role_grants, app.client_id, target.audience)

@@ -199,7 +199,7 @@ def _redeem_code(state: IdpState, tenant: Tenant, app: Application, form: dict[s
     # a refused scope leaves the code unused
     resource = code.resource or _v1_resource(form, version)
     if version == "1.0" == code.version and not resource:
-        resource = resources.V1_DEFAULT
+        resource = claimset.V1_DEFAULT
     asked = redemption.code_scopes(tenant, code.scopes, form.get("scope"), app)
     if version == "2.0":
         resources.check_resource_parameter(tenant, asked, form.get("resource"))

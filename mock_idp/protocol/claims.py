@@ -27,6 +27,25 @@ GRAPH_RESOURCE_ID = "00000003-0000-0000-c000-000000000000"
 GRAPH_RESOURCE_URI = "https://graph.microsoft.com"
 GRAPH_AUDIENCES = frozenset({GRAPH_RESOURCE_ID, GRAPH_RESOURCE_URI, GRAPH_RESOURCE_URI + "/"})
 """The ``aud`` values of a Microsoft Graph token."""
+V1_DEFAULT = "00000002-0000-0000-c000-000000000000"
+"""What a v1 code grant stands for when neither its authorization request nor its token request
+named a ``resource`` (and a v1 client credentials request naming none): Entra issues an access
+token for Azure AD Graph (this app id, ``https://graph.windows.net``) rather than refusing
+(MicrosoftDocs/azure-docs #64495, 2020, a Microsoft identity PM: "This is the case for the v1
+endpoint"; microsoftgraph/microsoft-graph-docs #17911, 2022;
+AzureAD/azure-activedirectory-library-for-python #43; jupyterhub/oauthenticator PR #328 dropped
+``resource`` and has signed in this way since). AADSTS500013 remains for what still needs a
+resource: an implicit access token at v1 ``/authorize`` (MicrosoftDocs/azure-docs #67544). The
+mock's directory keeps no Azure AD Graph permissions of its own, so the token carries what the
+user consented to on Graph."""
+AZURE_AD_GRAPH = "https://graph.windows.net"
+"""Azure AD Graph, Microsoft Graph's predecessor. A token asked for it by this URI is Azure AD
+Graph's, its ``aud`` the URI as asked, which Microsoft Graph refuses ("Invalid audience"):
+microsoftgraph/console-java-connect-sample #1 (2018, a decoded token's ``aud`` is
+``https://graph.windows.net`` and Microsoft Graph answers 401), TheNetworg/oauth2-azure #87
+(2019, the library's default Azure AD Graph token refused by Microsoft Graph). The mock keeps
+no Azure AD Graph permissions of its own: the token carries what was granted on Microsoft
+Graph, as for :data:`V1_DEFAULT`."""
 OIDC_SCOPES = frozenset({"openid", "profile", "email", "offline_access"})
 GRAPH_DEFAULT_SCOPES = ("User.Read",)
 
