@@ -188,8 +188,8 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--idp", type=file_option, metavar="CONFIG",
-        help="run against a real identity provider described by this TOML file "
-        "(see scenarios/real_idp.py); scenarios that need the mock are skipped",
+        help="run against a real identity provider described by this TOML file (see "
+        "'run --idp' in the README); scenarios that need the mock are skipped, with the reason",
     )
 
 
@@ -339,7 +339,9 @@ COMMANDS: tuple[Command, ...] = (
 def build_parser() -> argparse.ArgumentParser:
     # No abbreviated options: "run --scenario X" would be taken for --scenario-timeout.
     parser = argparse.ArgumentParser(
-        prog="python -m scenarios", description="Real-browser SSO scenarios.", allow_abbrev=False
+        prog="python -m scenarios", allow_abbrev=False,
+        description="Prove that single sign-on works: real-browser scenarios, a conformance "
+        "check for any relying party, and a doctor for a real identity provider.",
     )
     parser.add_argument("--version", action=VersionAction)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

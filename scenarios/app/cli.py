@@ -26,8 +26,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     check = sub.add_parser(
         "check", allow_abbrev=False, help="check a profile and probe the app it describes",
         description="Check every key of an app profile, start (or reach) the app with the mock "
-        "provider's settings, and probe it: reachable, configure calls work, sign-in starts "
-        "at the mock, me_url answers. One line per finding; exit 1 on any problem.")
+        "provider's settings, and probe it over HTTP, without a browser: reachable, configure "
+        "calls work, each sign-in URL starts a sign-in at the mock, me_url (when the profile "
+        "has one) answers \"not signed in\", a partner app's events URL refuses an unsigned "
+        "event, and the failure page shows what [failure] names. One line per finding; exit 1 "
+        "on any problem.")
     check.add_argument("profile", help="the profile (a path, or a shipped profile's name)")
     for action in (init, check):  # an unknown option is the action's usage error, not app's
         action.set_defaults(command_parser=action)

@@ -78,13 +78,14 @@ Before any row a plain sign-in must work against this mock, and the app's clock 
 header) must agree with the mock's: otherwise the set-up is unusable (exit 2).
 
 Each row arms one fault at the provider, signs in with a fresh browser context (no IdP or RP
-session) at --start, then asks --check: REJECT rows pass when the RP is not signed in, ACCEPT
-rows when it is. --backchannel tests the logout-token rows (without it they are not tested,
-SKIP): the provider POSTs a valid or tampered logout token when the browser's provider session
-ends; 200 (or 204) and 400 are expected. Where the specifications allow either outcome
-(at_hash / c_hash where the app's flow leaves them optional, as the code flow does both and
-code id_token at_hash; a bad signature on an ID token from the token endpoint over TLS) the
-row is INFO; a key row whose keys the app never fetched is not tested (SKIP).
+session) at --start, then asks --check (or the profile's [signed_in] page): REJECT rows pass
+when the RP refused the faulted answer (and signs in with a correct one right after), ACCEPT
+rows when it signed in. --backchannel tests the logout-token rows (without it they are not
+tested, SKIP): the provider POSTs a valid or tampered logout token when the browser's provider
+session ends; 200 (or 204) and 400 are expected. Where the specifications allow either outcome
+(at_hash / c_hash where the app's flow leaves them optional, as the code flow does both and code
+id_token at_hash; a bad signature on an ID token from the token endpoint over TLS) the row is
+INFO; a key row whose keys the app never fetched is not tested (SKIP).
 
 Exit status: 0 when no row fails, 1 when one does or when every row was not tested (SKIP; in
 a shard, only when the other shards have no row to test either, as run decides), 2 when the
