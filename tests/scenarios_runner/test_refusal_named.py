@@ -161,14 +161,14 @@ class _Page:
 
 def test_the_quoted_answer_leaves_out_the_trace_and_correlation_ids(provider: AppClient
                                                                      ) -> None:
-    answer = provider.post(f"/{DEFAULT_TENANT_ID}/oauth2/token", data={
+    answer = provider.post(f"/{DEFAULT_TENANT_ID}/oauth2/v2.0/token", data={
         "grant_type": "client_credentials", "client_id": REFERENCE_RP_CLIENT_ID,
-        "client_secret": REFERENCE_RP_SECRET})  # v1, with no resource
+        "client_secret": REFERENCE_RP_SECRET})  # v2, with no scope
     assert answer.status_code == 400 and "Trace ID" in answer.json()["error_description"]
     first, *_ = failure_message(provider).splitlines()
     assert first == (SHOWN + "; the provider had refused the app's token request: "
                      "\"AADSTS900144: The request body must contain the following parameter: "
-                     "'resource'.\"")
+                     "'scope'.\"")
 
 
 def password_grant(provider: AppClient, token_path: str) -> None:
