@@ -27,13 +27,21 @@ _CONTROL_JS = """() => {
   const visible = (el) => { const box = el.getBoundingClientRect();
     return box.width > 0 && box.height > 0 && getComputedStyle(el).visibility !== "hidden"; };
   const words = /\\b(sign|log)[\\s-]?(in|on)\\b/i;
+  // A link to this very page with no query of its own (a navigation bar's "Login" on the
+  // login page) starts nothing; "#" and "javascript:" links are a script's buttons.
+  const here = (href) => { if (!href || /^\\s*(#|javascript:)/i.test(href)) return false;
+    const u = new URL(href, location.href);
+    return u.origin === location.origin && u.pathname === location.pathname && !u.search; };
   const controls = document.querySelectorAll(
-    "button, a[href], input[type=submit], input[type=button], [role=button], [role=link]");
+    "button, a, input[type=submit], input[type=button], [role=button], [role=link]");
   for (const el of controls) {
     const text = (el.innerText || el.value || el.getAttribute("aria-label") || "")
       .replace(/\\s+/g, " ").trim();
+    const href = el.tagName === "A" ? el.getAttribute("href") : null;
+    if (href !== null && here(href)) continue;
     if (text && text.length <= 60 && words.test(text) && visible(el)) {
-      const kind = el.tagName === "A" || el.getAttribute("role") === "link" ? "link" : "button";
+      const link = (el.tagName === "A" && href !== null) || el.getAttribute("role") === "link";
+      const kind = link ? "link" : "button";
       return [kind, text];
     }
   }
@@ -64,8 +72,10 @@ def sign_in_elsewhere(page: Page) -> str:
         return (f"; the page waits for a click on its {text!r} {kind}: a sign-in URL must send "
                 "the browser to the provider by itself (a redirect, a refresh or a script); "
                 "for a customer sign-in page that waits for it, name it in the profile as "
-                f"[sign_in] control = {json.dumps(text, ensure_ascii=False)} (a partner launch "
-                "URL is never clicked through: partner-app SSO starts at once)")
+                f"[sign_in] control = {json.dumps(text, ensure_ascii=False)}, which is clicked "
+                "on the pages of [sign_in] urls only (a protected URL must start the sign-in "
+                "by itself, and a partner launch URL is never clicked through: partner-app SSO "
+                "starts at once)")
     return ""
 
 

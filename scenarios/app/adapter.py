@@ -170,21 +170,25 @@ class ProfileAdapter:
         whether it was clicked."""
         sign_in = self.profile.sign_in
         urls = tuple(self.url(u.url) for u in sign_in.urls)
-        if sign_in.control is None or not needs_click(sign_in.control, urls, url):
+        control = sign_in.control
+        if control is None or not needs_click(control, urls, url):
             return False
-        return click_sign_in(page, sign_in.control, app_base_url=self.base_url, url=url,
-                             answered=lambda: self._answered_already(page),
+        return click_sign_in(page, control, app_base_url=self.base_url, url=url,
+                             answered=lambda: self._answered_already(page, control),
                              showing=lambda: self.showing(page))
 
-    def _answered_already(self, page: Page) -> bool:
-        """Whether the page shows someone signed in or the support contact (a failure page
-        in place of a sign-in page): nothing to click through."""
+    def _answered_already(self, page: Page, control: str) -> bool:
+        """Whether the page shows someone signed in, or the support contact without
+        ``control`` (a failure page in place of a sign-in page): nothing to click through. A
+        sign-in page may show the contact beside its control: Flask-AppBuilder sends a failed
+        sign-in back to its login page, so that is where a deployment puts it."""
         from playwright.sync_api import Error
 
         if self.shows_signed_in_now(page):
             return True
         try:
-            return bool(self.contact) and _shown(page, self.contact).count() > 0
+            return (bool(self.contact) and _shown(page, self.contact).count() > 0
+                    and control_locator(page, control).count() == 0)
         except Error:  # a page navigating meanwhile
             return False
 

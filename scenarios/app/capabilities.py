@@ -7,6 +7,7 @@ a sign-in URL of that name.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
     from scenarios.app.profile import AppProfile
 
 __all__ = ["CAPABILITIES", "SIGN_IN_URL", "V1_SWITCHED", "V2_FROM_AUTHORITY", "capabilities_of",
-           "skip_reason", "v1_switched_settings"]
+           "skip_reason", "v1_written", "v1_switched_settings"]
 
 SIGN_IN_URL = "sign-in-url:"
 V1_SWITCHED = ("issuer", "discovery_url", "authorize_url", "token_url")
@@ -27,6 +28,12 @@ V2_FROM_AUTHORITY = {
 }
 """Each of :data:`V1_SWITCHED` written from ``{authority}``, which the ``entra-v1`` scenarios
 leave on the v2.0 endpoints: how a profile marks its app v2.0-only."""
+V1_BY_HAND = re.compile(r"(\{authority\}|\{idp_url\}/\{tenant_id\})/(oauth2/(authorize|token)\b"
+                        r"|\.well-known/openid-configuration)")
+"""One of Entra's v1 endpoints written out from the tenant's authority, as an app on v1 alone
+is given them (Flask-AppBuilder's ``azure`` provider takes ``authorize_url`` and
+``access_token_url`` and sends a ``resource``, which the v2.0 endpoints refuse): such an app is
+on Entra's v1 endpoints in every scenario, ``entra-v1`` ones too."""
 
 CAPABILITIES: Mapping[str, str] = {
     "customer-sso": "[sign_in] urls or protected_urls",
@@ -51,7 +58,9 @@ CAPABILITIES: Mapping[str, str] = {
                       "provider's local CA), or [provider] platform = \"spa\" (the browser, "
                       "which trusts it, is what reaches the provider)",
     "v1-endpoints": "[app] env or command, or a [[configure]] call, naming {issuer}, "
-                    "{discovery_url}, {authorize_url} or {token_url} (an app handed only "
+                    "{discovery_url}, {authorize_url} or {token_url}, or one of Entra's v1 "
+                    "endpoints written from {authority} ({authority}/oauth2/token) (an app "
+                    "handed only "
                     "{authority}, or {idp_url} and {tenant_id}, builds its endpoints itself "
                     "whatever the scenario gives it: MSAL the v2.0 ones, django-auth-adfs the "
                     "v1 ones its VERSION setting names)",
@@ -97,6 +106,12 @@ def v1_switched_settings(profile: AppProfile) -> list[tuple[str, str]]:
                   for index, call in enumerate(profile.configure, start=1))]
     return [(where, name) for where, texts in settings for name in V1_SWITCHED
             if any(f"{{{name}}}" in text for text in texts)]
+
+
+def v1_written(profile: AppProfile) -> list[str]:
+    """The templates that hand the app one of Entra's v1 endpoints written out
+    (:data:`V1_BY_HAND`), in the profile's order."""
+    return [text for text in _provider_templates(profile) if V1_BY_HAND.search(text)]
 
 
 def restart_renews_secret(profile: AppProfile) -> bool:
@@ -147,7 +162,7 @@ def capabilities_of(profile: AppProfile) -> frozenset[str]:
             "{ca_file}" in part for part in _app_templates(profile)):
         found.add("https-provider")
     if any(f"{{{name}}}" in text for text in _provider_templates(profile)
-           for name in V1_SWITCHED):
+           for name in V1_SWITCHED) or v1_written(profile):
         found.add("v1-endpoints")
     if not profile.provider.https:
         found.add("http-provider")

@@ -36,10 +36,14 @@ def exact_name(name: str) -> re.Pattern[str]:
 
 
 def control_locator(page: Page, name: str) -> Locator:
-    """The first button or link whose accessible name is ``name`` (spaces around it aside)."""
+    """The first button or link whose accessible name is ``name`` (spaces around it aside),
+    or an ``<a>`` without ``href`` of that text: an anchor a script makes a button, which has
+    no role (HTML-AAM maps it to ``generic``), as Flask-AppBuilder's "Sign In with azure" on
+    its OAuth login page."""
     pattern = exact_name(name)
     return page.get_by_role("button", name=pattern).or_(
-        page.get_by_role("link", name=pattern)).first
+        page.get_by_role("link", name=pattern)).or_(
+        page.locator("a:not([href])").filter(has_text=pattern)).first
 
 
 def needs_click(control: str | None, sign_in_urls: tuple[str, ...], url: str) -> bool:

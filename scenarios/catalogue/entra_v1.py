@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from scenarios import ScenarioContext, scenario
-from scenarios.app.capabilities import V2_FROM_AUTHORITY, v1_switched_settings
+from scenarios.app.capabilities import V2_FROM_AUTHORITY, v1_switched_settings, v1_written
 from scenarios.app.process import AppRefusedSettings, AppStartError
 from scenarios.app.profile import AppProfile
 from scenarios.catalogue.failures import expect_token_request_failure
@@ -59,6 +59,13 @@ def v2_only_advice(profile: AppProfile, happened: str, *, values: Mapping[str, s
     had, given ``values``), and each written from ``{authority}`` instead (README, "A v2.0-only
     app")."""
     settings = v1_switched_settings(profile)
+    if not settings and (written := v1_written(profile)):
+        # The app is on v1 in every scenario: advice to write v2.0 settings would be wrong.
+        return (f"On Entra's v1 endpoints {happened}. The profile writes Entra's v1 endpoints "
+                f"out ({', '.join(written)}), so the app is on them in every scenario: v1's "
+                f"discovery document names https://sts.windows.net/{tenant_id}/ as its "
+                "issuer, and its token endpoint returns ID tokens unsigned and without "
+                "preferred_username")
     given = ", ".join(f"{where} = {{{name}}}" + (f" ({values[name]} here)" if values else "")
                       for where, name in settings)
     instead = ", ".join(f"in {where}, {V2_FROM_AUTHORITY[name]} for {{{name}}}"

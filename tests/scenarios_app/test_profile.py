@@ -115,6 +115,25 @@ def test_a_v2_only_app_handed_the_v2_discovery_url_built_from_authority_has_no_v
     assert "v1-endpoints" in switched.capabilities
 
 
+def test_an_app_given_v1_endpoints_written_from_authority_has_v1_endpoints(
+        tmp_path: Path) -> None:
+    """Flask-AppBuilder's ``azure`` provider takes Entra's v1 authorize and token URLs and
+    sends a ``resource`` (which the v2.0 endpoints refuse): its profile writes them from
+    {authority}, the app is on v1 in every scenario, and the entra-v1 scenarios (the unsigned ID
+    token over http) must run for it rather than be skipped for lacking v1-endpoints."""
+    for setting in ('TOKEN_URL = "{authority}/oauth2/token"',
+                    'AUTHORIZE_URL = "{idp_url}/{tenant_id}/oauth2/authorize"',
+                    'DISCOVERY = "{authority}/.well-known/openid-configuration"'):
+        profile = load_profile(_write(tmp_path, MINIMAL.replace(
+            'OIDC_AUTHORITY = "{authority}"', setting)))
+        assert "v1-endpoints" in profile.capabilities, setting
+    for setting in ('TOKEN_URL = "{authority}/oauth2/v2.0/token"',
+                    'DISCOVERY = "{authority}/v2.0/.well-known/openid-configuration"'):
+        profile = load_profile(_write(tmp_path, MINIMAL.replace(
+            'OIDC_AUTHORITY = "{authority}"', setting)))
+        assert "v1-endpoints" not in profile.capabilities, setting
+
+
 def test_the_settings_handed_v1_switched_templates_are_named_where_the_profile_has_them(
         tmp_path: Path) -> None:
     """What a failure on the v1 endpoints tells the profile's author to write from

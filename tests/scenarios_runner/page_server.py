@@ -7,10 +7,13 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
+
+    from scenarios.app.adapter import ProfileAdapter
 
 HANG = "/hang"
 """A path the server never answers within a test: a navigation to it never commits."""
@@ -57,3 +60,23 @@ def start_hanging_navigation(page: Page, origin: str) -> None:
     only starts it: a read sent right after could still be answered by the page it leaves.)"""
     with page.expect_request(f"{origin}{HANG}"):
         page.evaluate("(url) => { location.href = url; }", f"{origin}{HANG}")
+
+
+@contextlib.contextmanager
+def profile_adapter(origin: str, profile: str, name: str, *,
+                    contact: str | None = None) -> Iterator[ProfileAdapter]:
+    """The adapter of the profile text ``profile`` (its file ``name``) for an app at
+    ``origin``, with an HTTP client of its own for the block."""
+    from types import SimpleNamespace
+    from typing import cast
+
+    import httpx
+
+    from scenarios.app import parse_profile
+    from scenarios.app.adapter import ProfileAdapter
+    from scenarios.app.servers import AppServer
+
+    server = cast(AppServer, SimpleNamespace(base_url=origin))
+    with httpx.Client() as http:
+        yield ProfileAdapter(parse_profile(profile, path=Path(name)), server, {}, http,
+                             contact=contact)

@@ -5,22 +5,16 @@ as the app's."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
-from types import SimpleNamespace
-from typing import cast
 
-import httpx
 import pytest
 from playwright.sync_api import Page
 
 from mock_idp.signin import ids
-from scenarios.app import parse_profile
 from scenarios.app.adapter import ProfileAdapter
-from scenarios.app.servers import AppServer
 from scenarios.people import PEOPLE
 from scenarios.runner import expect_timeout
 
-from .page_server import Pages, serving
+from .page_server import Pages, profile_adapter, serving
 
 pytestmark = pytest.mark.browser
 
@@ -66,10 +60,8 @@ def origin() -> Iterator[str]:
 @pytest.fixture
 def adapter(origin: str) -> Iterator[ProfileAdapter]:
     """The app at ``http://127.0.0.1:PORT``; its provider at ``http://localhost:PORT``."""
-    server = cast(AppServer, SimpleNamespace(base_url=origin))
-    with httpx.Client() as http:
-        yield ProfileAdapter(parse_profile(PROFILE, path=Path("helpdesk.toml")), server, {},
-                             http)
+    with profile_adapter(origin, PROFILE, "helpdesk.toml") as adapter:
+        yield adapter
 
 
 def _at_the_provider(page: Page, origin: str) -> str:

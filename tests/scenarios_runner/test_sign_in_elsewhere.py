@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, Route
 
+from scenarios.app.sign_in_control import control_locator
 from scenarios.drivers import EntraDriver
 
 pytestmark = pytest.mark.browser
@@ -59,9 +60,10 @@ def test_a_page_that_waits_for_a_click_says_which(page: Page, status: int, body:
     assert message.endswith(f" instead; the page waits for a click on its {said}: a sign-in "
                             "URL must send the browser to the provider by itself (a redirect, "
                             "a refresh or a script); for a customer sign-in page that waits "
-                            f"for it, name it in the profile as [sign_in] control = {key} (a "
-                            "partner launch URL is never clicked through: partner-app SSO "
-                            "starts at once)"), message
+                            f"for it, name it in the profile as [sign_in] control = {key}, "
+                            "which is clicked on the pages of [sign_in] urls only (a protected "
+                            "URL must start the sign-in by itself, and a partner launch URL is "
+                            "never clicked through: partner-app SSO starts at once)"), message
 
 
 def test_a_page_with_no_such_control_keeps_the_plain_message(page: Page) -> None:
@@ -69,3 +71,40 @@ def test_a_page_with_no_such_control_keeps_the_plain_message(page: Page) -> None
                                   '<button style="display:none">Sign in</button>')})
     page.goto(f"{APP}/login")
     assert _failure(page) == f"{LEAD}HTTP 200 at {APP}/login ('Welcome') instead"
+
+
+FAB_LOGIN = ('<nav><a href="/login/">Login</a></nav><h1>Sign In</h1>'
+             '<a id="btn-signin-azure" class="btn" type="submit">Sign In with azure</a>'
+             '<script>document.getElementById("btn-signin-azure").addEventListener("click", '
+             '() => { window.location.href = "/login/azure"; })</script>')
+"""Flask-AppBuilder's OAuth login page (``login_oauth.html``), where its protected pages send
+the browser: the navigation bar's "Login" links to the page itself, and the provider's button
+is an ``<a>`` without ``href`` that its script makes a button."""
+
+
+def test_a_link_to_the_page_itself_is_not_the_control_an_href_less_anchor_is(
+        page: Page) -> None:
+    _serve(page, {"/login/": (200, FAB_LOGIN)})
+    page.goto(f"{APP}/login/?next=%2Fusers%2Fuserinfo%2F")
+    message = _failure(page)
+    assert "the page waits for a click on its 'Sign In with azure' button" in message, message
+    assert '[sign_in] control = "Sign In with azure", which is clicked on the pages of ' in (
+        message)
+    assert "'Login'" not in message, message
+
+
+def test_a_control_named_for_an_href_less_anchor_is_found_and_clicked(page: Page) -> None:
+    _serve(page, {"/login/": (200, FAB_LOGIN), "/login/azure": (200, "<h1>Started</h1>")})
+    page.goto(f"{APP}/login/")
+    control = control_locator(page, "Sign In with azure")
+    assert control.count() == 1
+    control.click()
+    page.wait_for_url(f"{APP}/login/azure")
+
+
+def test_a_script_link_and_a_link_with_a_query_of_its_own_are_still_controls(
+        page: Page) -> None:
+    for href in ("#", "/login?provider=azure"):
+        _serve(page, {"/login": (200, f'<h1>Welcome</h1><a href="{href}">Sign in</a>')})
+        page.goto(f"{APP}/login")
+        assert "waits for a click on its 'Sign in' link" in _failure(page), href

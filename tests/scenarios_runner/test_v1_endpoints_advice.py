@@ -85,3 +85,23 @@ def test_the_http_refusal_scenario_says_what_it_wanted_and_what_to_write(
                              "ID token on its failure page with the v1 settings it was "
                              "given. "), advice
     assert "in [app.env] AUTH_MICROSOFT_ENTRA_ID_ISSUER, {authority}/v2.0 for {issuer}" in advice
+
+
+def test_an_app_whose_profile_writes_the_v1_endpoints_out_is_not_told_to_write_v2(
+        tmp_path: Path) -> None:
+    """Flask-AppBuilder's ``azure`` provider is on Entra's v1 endpoints alone (it sends a
+    ``resource``): its profile writes them from {authority}, and a failure there must not
+    advise v2.0 settings the app cannot take."""
+    stack = _stack(tmp_path)
+    path = tmp_path / "fab.toml"
+    path.write_text(PROFILE.replace(
+        'AUTH_MICROSOFT_ENTRA_ID_ISSUER = "{issuer}"',
+        'AZURE_TOKEN_URL = "{authority}/oauth2/token"'), encoding="utf-8")
+    stack.app.profile = load_profile(path)
+    advice = _v2_only_advice(stack, _log(f"{APP}/login", f"{IDP}/{TENANT}/oauth2/authorize"))
+    assert advice == ("On Entra's v1 endpoints the app did not sign alice in with the v1 "
+                      "settings it was given. The profile writes Entra's v1 endpoints out "
+                      "({authority}/oauth2/token), so the app is on them in every scenario: "
+                      f"v1's discovery document names https://sts.windows.net/{TENANT}/ as its "
+                      "issuer, and its token endpoint returns ID tokens unsigned and without "
+                      "preferred_username"), advice
