@@ -24,6 +24,7 @@ from scenarios import flows
 from scenarios.live import LiveStack
 from scenarios.people import PEOPLE
 from scenarios.refusals import first_refusal
+from scenarios.worker_pool import console_lines
 
 SHOWN = ("the failure page does not show the support contact 'help@example.com'; the app "
          "showed /auth/callback with HTTP 500: 'Internal Server Error'")
@@ -301,3 +302,10 @@ def test_a_provider_page_that_never_came_gets_the_cause(provider: AppClient,
     with pytest.raises(AssertionError) as caught:
         flows.sign_in_at_provider(cast(Any, _Page()), stack(provider), PEOPLE["alice"])
     assert str(caught.value).startswith(did_not_appear + TEMPLATE_NOTE)
+
+
+def test_the_console_shows_the_template_note_on_a_line_of_its_own(provider: AppClient) -> None:
+    provider.get("/common/v2.0/.well-known/openid-configuration")
+    shown = console_lines(not_signed_in_message(provider))
+    assert shown[1].startswith("the app signs in through /common, whose discovery"), shown
+    assert shown[2] == "the sign-in did not end at http://127.0.0.1/", shown
