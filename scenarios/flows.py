@@ -18,6 +18,7 @@ from scenarios.app.page_summary import READ_MS, browser_error
 from scenarios.app_exit import shielded
 from scenarios.drivers import EntraDriver
 from scenarios.goto import goto_sign_in
+from scenarios.lax_allowance import strict_cookies_note
 from scenarios.live import LiveStack, Person
 from scenarios.masking import quoted
 from scenarios.navigation_log import NavigationLog as NavigationLog  # the journeys' log, kept here
@@ -285,26 +286,7 @@ def expect_signed_in(page: Page, stack: LiveStack, person: Person, *,
     except AssertionError as exc:
         raise AssertionError(_naming_refusal(
             stack, f"{person.upn} is not signed in: {page_shows(page)}"
-            f"{_strict_cookies(page, stack)}\n{exc}", signing_in=True)) from exc
-
-
-def _strict_cookies(page: Page, stack: LiveStack) -> str:
-    """``; `` and why a sign-in cannot finish when the browser holds cookies of the app set
-    ``SameSite=Strict`` and the provider is another site (as Entra is): its redirect (or form
-    post) to the callback carries none of them (as ``conformance``'s preflight says it);
-    ``""`` otherwise. Never raises."""
-    from scenarios.conformance.readiness import strict_cookie_problem
-    from scenarios.conformance.setup import same_site
-
-    try:
-        if same_site(stack.idp.base_url, stack.app.base_url):
-            return ""
-        with shielded():
-            names = sorted({cookie["name"] for cookie in page.context.cookies(stack.app.base_url)
-                            if cookie.get("sameSite") == "Strict"})
-    except Exception:  # a closed page: the message goes without it
-        return ""
-    return f"; {strict_cookie_problem(tuple(names))}" if names else ""
+            f"{strict_cookies_note(page, stack)}\n{exc}", signing_in=True)) from exc
 
 
 def _naming_refusal(stack: LiveStack, message: str, *, signing_in: bool = False) -> str:
@@ -326,11 +308,22 @@ def _naming_refusal(stack: LiveStack, message: str, *, signing_in: bool = False)
     return (with_sign_in_cause if signing_in else with_refusal)(message, entries)
 
 
+def sign_in_at_provider(page: Page, stack: LiveStack, person: Person) -> None:
+    """:func:`sign_in_at_idp` after the browser followed a sign-in URL; when the provider's
+    pages do not come (the app answered with an error page of its own), the message says what
+    the provider had refused the app, or why the app may have refused to start the sign-in
+    (:func:`~scenarios.refusals.with_sign_in_cause`)."""
+    try:
+        sign_in_at_idp(page, person)
+    except AssertionError as exc:
+        raise AssertionError(_naming_refusal(stack, str(exc), signing_in=True)) from exc
+
+
 def first_login(page: Page, stack: LiveStack, person: Person, app: str | None = None) -> None:
     """Follow a sign-in URL (by name; default the profile's first), sign in once at the
     provider, land on the app."""
     goto_sign_in(page, stack, stack.app.sign_in_url(app))
-    sign_in_at_idp(page, person)
+    sign_in_at_provider(page, stack, person)
     expect_signed_in(page, stack, person, path=stack.app.lands_on(app))
 
 
@@ -363,7 +356,7 @@ def launch_and_sign_in(page: Page, stack: LiveStack, installation_id: str,
     """Open the standalone URL as ``person`` with no IdP session: sign in once, land in the
     app."""
     page.goto(stack.app.launch_url(installation_id, oid_of(stack, person)))
-    sign_in_at_idp(page, person)
+    sign_in_at_provider(page, stack, person)
     expect_signed_in(page, stack, person, path=stack.app.launch_lands_on())
 
 

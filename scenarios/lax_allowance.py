@@ -18,7 +18,8 @@ an explicit ``SameSite=Lax``, which has no such exception: the browser then send
 provider's form post what it would send after two minutes. Playwright reports a cookie set
 without the attribute as ``Lax`` too, and setting an explicit ``Lax`` cookie again changes
 nothing, so every ``Lax`` cookie of the app is set again. A redirect back to the callback
-(``response_mode=query``) is a top-level GET, which carries ``Lax`` cookies either way.
+(``response_mode=query``) is a top-level GET, which carries ``Lax`` cookies either way; no
+return from another site carries a ``SameSite=Strict`` cookie (:func:`strict_cookies_note`).
 """
 
 from __future__ import annotations
@@ -88,3 +89,23 @@ def lax_post_problem(names: tuple[str, ...]) -> str:
             f"longer at the provider's sign-in page (an MFA prompt, a forgotten password) "
             f"comes back without it, as this scenario did. Set the cookie the callback needs "
             f"SameSite=None; Secure, or ask for response_mode=query")
+
+
+def strict_cookies_note(page: Page, stack: LiveStack) -> str:
+    """``; `` and why a sign-in cannot finish when the browser holds cookies of the app set
+    ``SameSite=Strict`` and the provider is another site (as Entra is): its redirect (or form
+    post) to the callback carries none of them (as ``conformance``'s preflight says it);
+    ``""`` otherwise. Never raises."""
+    from scenarios.app_exit import shielded
+    from scenarios.conformance.readiness import strict_cookie_problem
+    from scenarios.conformance.setup import same_site
+
+    try:
+        if same_site(stack.idp.base_url, stack.app.base_url):
+            return ""
+        with shielded():
+            names = sorted({cookie["name"] for cookie in page.context.cookies(stack.app.base_url)
+                            if cookie.get("sameSite") == "Strict"})
+    except Exception:  # a closed page: the message goes without it
+        return ""
+    return f"; {strict_cookie_problem(tuple(names))}" if names else ""

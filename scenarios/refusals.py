@@ -9,7 +9,9 @@ the message already names it (a scenario that injected the fault and says so). A
 failed with no refusal, after the app redeemed its code at Entra's v1 token endpoint, says
 instead that the ID token it got there is unsigned (:func:`unsigned_v1_note`): an app that looks
 for a signature or a signing key on it refuses every sign-in on the v1 endpoints, and its
-failure page (python-social-auth's "missing a required field") rarely says so.
+failure page (python-social-auth's "missing a required field") rarely says so. One that did
+so through ``/common`` or ``/organizations``, whose discovery documents name Entra's
+``{tenantid}`` template as the issuer, says that instead (:func:`template_issuer_note`).
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from scenarios.masking import quoted
 from scenarios.protocol_view.names import BROWSER_NAMES, provider_step_name
 from scenarios.protocol_view.tokens import decode_jwt
 
-__all__ = ["HELD_START", "NOTE_STARTS", "NOTE_START", "UNSIGNED_START", "first_refusal",
-           "held_note", "refusal_note", "unsigned_v1_note", "with_refusal", "with_sign_in_cause"]
+__all__ = ["HELD_START", "NOTE_STARTS", "NOTE_START", "TEMPLATE_START", "UNSIGNED_START",
+           "first_refusal", "held_note", "refusal_note", "template_issuer_note",
+           "unsigned_v1_note", "with_refusal", "with_sign_in_cause"]
 
 NOTE_START = "; the provider had refused the app's "
 """How :func:`refusal_note` begins: the console shows the note on a line of its own."""
@@ -31,7 +34,11 @@ UNSIGNED_START = "; the app's ID token came unsigned from Entra's v1 token endpo
 """How :func:`unsigned_v1_note` begins; the console shows it on a line of its own too."""
 HELD_START = "; the provider was still holding the app's "
 """How :func:`held_note` begins; the console shows it on a line of its own too."""
-NOTE_STARTS = (NOTE_START, UNSIGNED_START, HELD_START)
+TEMPLATE_START = "; the app signs in through "
+"""How :func:`template_issuer_note` begins; the console shows it on a line of its own too."""
+NOTE_STARTS = (NOTE_START, UNSIGNED_START, HELD_START, TEMPLATE_START)
+_TEMPLATE_TENANTS = ("common", "organizations")
+"""The tenants whose discovery documents name the ``{tenantid}`` template as their issuer."""
 SHOWN_REFUSAL = 160
 """Characters of the provider's answer a message quotes."""
 _WHAT = {"keys": "signing keys", "userinfo": "UserInfo", "graph": "Microsoft Graph"}
@@ -170,12 +177,46 @@ def unsigned_v1_note(entries: Iterable[Mapping[str, Any]]) -> str:
             "ID token the TLS connection vouches for; the v2.0 endpoints sign theirs")
 
 
+def _template_tenant(entry: Mapping[str, Any]) -> str | None:
+    """``common`` or ``organizations`` for the app's discovery request or the browser's
+    authorization request at one of them, else ``None``."""
+    path = str(entry.get("path", ""))
+    tenant = path.lstrip("/").split("/", 1)[0].lower()
+    if entry.get("caller") or tenant not in _TEMPLATE_TENANTS:
+        return None
+    name = provider_step_name(path, str(entry.get("method", "")))
+    return tenant if name in ("discovery", "authorize") else None
+
+
+def template_issuer_note(entries: Iterable[Mapping[str, Any]]) -> str:
+    """Why an app on ``/common`` or ``/organizations`` may refuse every sign-in: ``"; the app
+    signs in through /common, ..."`` when its discovery or the browser's authorization request
+    went there, else ``""``. Those documents name ``https://<host>/{tenantid}/v2.0`` (v1:
+    ``https://sts.windows.net/{tenantid}/``) as the issuer, on Entra as on the mock
+    (learn.microsoft.com/entra/identity-platform/v2-protocols-oidc, "Find your app's OpenID
+    configuration document URI"; next-auth #13440, panva/openid-client #742): an app must put
+    the ID token's ``tid`` in it before it compares. openid-client v6 does so only for a
+    discovery URL on ``https://login.microsoftonline.com`` itself without ``/.well-known/``
+    (its ``handleEntraId``; panva/openid-client #893), and refuses the document of any other
+    host with "discovered metadata issuer does not match the expected issuer"."""
+    tenant = next((found for entry in entries if (found := _template_tenant(entry))), None)
+    if tenant is None:
+        return ""
+    return (f"{TEMPLATE_START}/{tenant}, whose discovery document's issuer is Entra's "
+            "{tenantid} template, as on Entra: an app must put the ID token's tid in it before "
+            "it compares (openid-client v6 does only on https://login.microsoftonline.com, so "
+            "it refuses the mock's); an app for one organization signs in through its tenant "
+            "instead (the profile's {authority} or {issuer})")
+
+
 def with_sign_in_cause(message: str, entries: Iterable[Mapping[str, Any]]) -> str:
     """``message`` of a sign-in that did not sign the person in, with :func:`refusal_note` at
-    the end of its first line, or, when the provider refused nothing, :func:`unsigned_v1_note`."""
+    the end of its first line, or, when the provider refused nothing, :func:`unsigned_v1_note`
+    or else :func:`template_issuer_note`."""
     entries = list(entries)
     note = refusal_note(entries, message) or (
-        "" if UNSIGNED_START in message else unsigned_v1_note(entries))
+        "" if any(start in message for start in (UNSIGNED_START, TEMPLATE_START))
+        else unsigned_v1_note(entries) or template_issuer_note(entries))
     if not note:
         return message
     first, newline, rest = message.partition("\n")

@@ -11,7 +11,7 @@ from scenarios.flows import (
     NavigationLog,
     expect_signed_in,
     first_login,
-    sign_in_at_idp,
+    sign_in_at_provider,
     sign_in_by_redirects,
 )
 from scenarios.goto import goto_sign_in
@@ -45,7 +45,7 @@ def first_login_shows_sign_in(ctx: Ctx) -> None:
                   "page and sign in there"):
         goto_sign_in(page, stack, stack.app.sign_in_url())
         lax = outlast_lax_allowance(page.context, app_urls(stack))
-        sign_in_at_idp(page, alice)
+        sign_in_at_provider(page, stack, alice)
         try:
             expect_signed_in(page, stack, alice, path=stack.app.lands_on())
         except AssertionError as exc:
@@ -143,7 +143,7 @@ def app_visit_starts_sso(ctx: Ctx) -> None:
     first, *others = stack.app.protected_urls()
     with ctx.step("open a protected page with no session: the provider asks to sign in"):
         page.goto(first)
-        sign_in_at_idp(page, alice)
+        sign_in_at_provider(page, stack, alice)
         expect_signed_in(page, stack, alice, path=urlsplit(first).path)
     for other in others[:1]:
         with ctx.step("a second page signs in silently: no page in between"):

@@ -35,6 +35,7 @@ from scenarios.flows import (
     follow_signed_in_at_company,
     page_shows,
     sign_in_at_idp,
+    sign_in_at_provider,
     up_to_stay_signed_in,
 )
 from scenarios.goto import open_sign_in
@@ -56,7 +57,7 @@ FAILURE_PAGE = {"customer-sso", "failure-page"}
 def start_and_sign_in(ctx: Ctx, first_name: str = "alice") -> None:
     """Follow the first sign-in URL and sign in at the provider."""
     open_sign_in(ctx.page, ctx.env, ctx.env.app.sign_in_url())
-    sign_in_at_idp(ctx.page, ctx.env.people[first_name])
+    sign_in_at_provider(ctx.page, ctx.env, ctx.env.people[first_name])
 
 
 def start_signed_in_at_company(ctx: Ctx, first_name: str = "alice") -> None:

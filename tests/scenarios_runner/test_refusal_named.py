@@ -24,6 +24,7 @@ from scenarios import flows
 from scenarios.live import LiveStack
 from scenarios.people import PEOPLE
 from scenarios.refusals import first_refusal
+from scenarios.worker_pool import console_lines
 
 SHOWN = ("the failure page does not show the support contact 'help@example.com'; the app "
          "showed /auth/callback with HTTP 500: 'Internal Server Error'")
@@ -247,3 +248,64 @@ def test_a_refusal_before_the_last_sign_in_started_is_not_named(
     assert failure_message(provider, sign_in_started=started) == SHOWN
     wrong_secret(provider)  # this sign-in's own refusal is still named
     assert "'AADSTS7000215" in failure_message(provider, sign_in_started=started)
+
+
+TEMPLATE_NOTE = ("; the app signs in through /common, whose discovery document's issuer is "
+                 "Entra's {tenantid} template, as on Entra: ")
+
+
+def test_a_sign_in_through_common_names_the_template_issuer(provider: AppClient) -> None:
+    # openid-client v6 refuses the /common document of any host but login.microsoftonline.com
+    # ("discovered metadata issuer does not match the expected issuer"), and an app that takes
+    # the document as it is refuses every ID token's iss: the message said only that the app
+    # showed its error page, as if the app alone were at fault.
+    document = provider.get("/common/v2.0/.well-known/openid-configuration")
+    assert document.json()["issuer"].endswith("/{tenantid}/v2.0")
+    first, second = not_signed_in_message(provider).splitlines()
+    assert TEMPLATE_NOTE in first and first.endswith(
+        "refuses the mock's); an app for one organization signs in through its tenant "
+        "instead (the profile's {authority} or {issuer})"), first
+    assert second == "the sign-in did not end at http://127.0.0.1/"
+
+
+def test_a_browser_sent_to_organizations_names_it_too(provider: AppClient) -> None:
+    # the app read its discovery document in an earlier scenario: the sign-in's own
+    # authorization request says where it signs in
+    provider.get("/organizations/oauth2/v2.0/authorize",
+                 params={"client_id": REFERENCE_RP_CLIENT_ID, "response_type": "code"})
+    message = not_signed_in_message(provider)
+    assert "; the app signs in through /organizations, whose discovery" in message
+
+
+def test_a_tenant_s_sign_in_or_a_refusal_gets_no_template_note(provider: AppClient) -> None:
+    provider.get(f"/{DEFAULT_TENANT_ID}/v2.0/.well-known/openid-configuration")
+    assert "{tenantid}" not in not_signed_in_message(provider)
+    provider.get("/common/v2.0/.well-known/openid-configuration")
+    assert failure_message(provider) == SHOWN  # a failure page is what those scenarios want
+    wrong_secret(provider)
+    first = not_signed_in_message(provider).splitlines()[0]
+    assert "'AADSTS7000215" in first and "{tenantid}" not in first
+
+
+def test_a_provider_page_that_never_came_gets_the_cause(provider: AppClient,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    # openid-client v6 on /common fails at the app's sign-in URL, before any redirect: the
+    # provider's sign-in page never comes, and that message said nothing more either.
+    did_not_appear = ("the provider's sign-in page did not appear: the browser shows HTTP 500 "
+                      "at http://127.0.0.1/login ('Sign-in failed') instead")
+
+    def not_there(page: object, person: object) -> None:
+        raise AssertionError(did_not_appear)
+
+    monkeypatch.setattr(flows, "sign_in_at_idp", not_there)
+    provider.get("/common/v2.0/.well-known/openid-configuration")
+    with pytest.raises(AssertionError) as caught:
+        flows.sign_in_at_provider(cast(Any, _Page()), stack(provider), PEOPLE["alice"])
+    assert str(caught.value).startswith(did_not_appear + TEMPLATE_NOTE)
+
+
+def test_the_console_shows_the_template_note_on_a_line_of_its_own(provider: AppClient) -> None:
+    provider.get("/common/v2.0/.well-known/openid-configuration")
+    shown = console_lines(not_signed_in_message(provider))
+    assert shown[1].startswith("the app signs in through /common, whose discovery"), shown
+    assert shown[2] == "the sign-in did not end at http://127.0.0.1/", shown
