@@ -103,7 +103,7 @@ def _token_fault(ctx: Ctx, name: str, fault: str) -> None:
         armed = stack.arm_fault(fault)
     with ctx.step("follow the sign-in URL, signed in at the company: the failure page "
                   "appears and no session is created"), \
-            naming_spoiled_tokens(stack, str(armed["id"])), naming_graph_reader(ctx):
+            naming_spoiled_tokens(stack, str(armed["id"])), naming_graph_reader(ctx, fault):
         start_signed_in_at_company(ctx)
         # Core §5.3.2 binds an app that asks UserInfo; the other faults spoil every ID token.
         try:

@@ -194,16 +194,17 @@ def naming_spoiled_tokens(stack: LiveStack, fault_id: str) -> Iterator[None]:
 
 
 @contextmanager
-def naming_graph_reader(ctx: Ctx) -> Iterator[None]:
+def naming_graph_reader(ctx: Ctx, fault: str) -> Iterator[None]:
     """A failure (an ``AssertionError``) in the block says, after its own message, that the
     app read the person from Microsoft Graph's ``/me`` (:func:`read_person_on_graph`), when
     it is signed in and the provider's log shows that call: a spoiled ID token the app signed
-    in on may be one it never read."""
+    in on may be one it never read. Not for ``userinfo_sub_mismatch``, which spoils UserInfo
+    rather than the ID token."""
     try:
         yield
     except AssertionError as exc:
         stack = ctx.env
-        if not stack.app.seen_signed_in(ctx.page) or (
+        if fault == "userinfo_sub_mismatch" or not stack.app.seen_signed_in(ctx.page) or (
                 on_graph := read_person_on_graph(stack)) is None:
             raise
         raise AssertionError(f"{exc}\n({on_graph})") from exc

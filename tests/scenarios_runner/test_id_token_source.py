@@ -208,11 +208,11 @@ def test_no_graph_hint_without_a_graph_me_answered_to_the_app(me: dict[str, Any]
     assert read_person_on_graph(_stack("http", _asked("openid User.Read"), TOKEN, me)) is None
 
 
-def _graph_failure(stack: LiveStack, *, signed_in: bool) -> str:
+def _graph_failure(stack: LiveStack, *, signed_in: bool, fault: str = "wrong_iss") -> str:
     app = SimpleNamespace(seen_signed_in=lambda page: signed_in)
     ctx = cast(Any, SimpleNamespace(env=SimpleNamespace(
         app=app, client_id=CLIENT, provider_requests=stack.provider_requests), page=None))
-    with pytest.raises(AssertionError) as caught, naming_graph_reader(ctx):
+    with pytest.raises(AssertionError) as caught, naming_graph_reader(ctx, fault):
         raise AssertionError("the failure page did not appear")
     return str(caught.value)
 
@@ -231,4 +231,11 @@ def test_a_token_failure_of_an_app_signed_in_on_graph_me_names_the_call() -> Non
 def test_a_token_failure_is_left_as_it_is_without_a_sign_in_on_graph(
         requests: list[dict[str, Any]], signed_in: bool) -> None:
     assert _graph_failure(_stack("http", *requests), signed_in=signed_in) == (
+        "the failure page did not appear")
+
+
+def test_a_userinfo_failure_is_left_as_it_is_though_the_app_read_graph_me() -> None:
+    """``userinfo_sub_mismatch`` spoils UserInfo, not the ID token: the hint is not its."""
+    stack = _stack("http", _asked("openid User.Read"), TOKEN, _graph_me())
+    assert _graph_failure(stack, signed_in=True, fault="userinfo_sub_mismatch") == (
         "the failure page did not appear")
