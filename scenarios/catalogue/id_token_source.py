@@ -30,8 +30,7 @@ from scenarios.protocol_view.tokens import decode_jwt
 __all__ = ["accepted_unsent_nonce", "also_own_access_token", "asked_no_id_token",
            "dropped_userinfo", "from_token_endpoint_over_plain_http",
            "from_token_endpoint_over_tls", "naming_graph_reader", "naming_spoiled_tokens",
-           "read_person_on_graph",
-           "spoiled_own_access_token", "unreached_token_fault"]
+           "read_person_on_graph", "spoiled_own_access_token", "unreached_token_fault"]
 
 USERINFO_UNASKED = ("the app never asked UserInfo, so there was no answer to compare with the "
                     "ID token's sub")
@@ -84,10 +83,10 @@ def read_person_on_graph(stack: LiveStack) -> str | None:
                                                       decoded[1].get("azp")):
             continue
         return (f"the app read the person from Microsoft Graph (GET {path} with its own "
-                "access token), so it may never have read the ID "
-                "token; an app that asks for an ID token (openid in its scope) must check it "
-                "(OpenID Connect Core 1.0 §3.1.3.7), and one that signs people in on Graph's "
-                "/me alone can ask for none (leave openid out of its scope: fastapi-sso's "
+                "access token), so it may never have read the ID token; an app that asks for "
+                "an ID token (openid in its scope) must check it (OpenID Connect Core 1.0 "
+                "§3.1.3.7), and one that signs people in on Graph's /me alone can ask for none "
+                "(leave openid out of its scope: fastapi-sso's "
                 "MicrosoftSSO(scope=[\"User.Read\"])), when the ID-token scenarios are not "
                 "exercised")
     return None
