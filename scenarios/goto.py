@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from scenarios.live import LiveStack
 
-__all__ = ["AppTimeout", "goto_sign_in", "open_sign_in", "start_sign_in"]
+__all__ = ["AppTimeout", "goto_app", "goto_sign_in", "open_sign_in", "start_sign_in"]
 
 
 class AppTimeout(PlaywrightTimeoutError, AssertionError):
@@ -55,7 +55,9 @@ def goto_sign_in(page: Page, stack: LiveStack, url: str) -> bool:
         page.goto(url)
     except PlaywrightTimeoutError as exc:
         raise _unanswered(app, sent, exc) from None
-    except PlaywrightError:
+    except PlaywrightError as exc:
+        if (elsewhere := _sent_elsewhere(stack, url, failed)) is not None:
+            raise elsewhere from exc
         if not any(r.redirected_from is not None and urlsplit(r.url).netloc == app
                    for r in failed):
             raise
@@ -72,8 +74,30 @@ def open_sign_in(page: Page, stack: LiveStack, url: str) -> None:
     does with the provider's answer, whatever the way there. Like it, it marks when the
     sign-in started, so a failure names the provider's refusals since then only."""
     stack.sign_in_started = time.time()
-    page.goto(url)
+    goto_app(page, stack, url)
     start_sign_in(page, stack, url)
+
+
+def goto_app(page: Page, stack: LiveStack, url: str) -> None:
+    """``page.goto(url)``, a page of the app that may send the browser to the provider: when
+    the way fails on a redirect to a server that is neither the app's nor the mock provider's,
+    the app is pointed at another provider, a failure of the app (:func:`_sent_elsewhere`)
+    rather than the browser's error."""
+    failed: list[Request] = []
+
+    def note(request: Request) -> None:
+        if request.is_navigation_request() and request.frame == page.main_frame:
+            failed.append(request)
+
+    page.on("requestfailed", note)
+    try:
+        page.goto(url)
+    except PlaywrightError as exc:
+        if (elsewhere := _sent_elsewhere(stack, url, failed)) is not None:
+            raise elsewhere from exc
+        raise
+    finally:
+        page.remove_listener("requestfailed", note)
 
 
 def start_sign_in(page: Page, stack: LiveStack, url: str) -> bool:
@@ -125,6 +149,31 @@ class _Loading:
         """Whether the last navigation request got an answer (its document came)."""
         return bool(self.navigations) and any(
             self.navigations[-1] is request for request in self.answered)
+
+
+def _sent_elsewhere(stack: LiveStack, url: str, failed: list[Request]
+                    ) -> AssertionError | None:
+    """A failure of the app, when the browser's way from ``url`` failed on a redirect by the
+    app to another server than its own and the mock provider's (a host it could not resolve or
+    reach, as Entra's login.microsoftonline.com from a machine without internet access): the
+    app is pointed at another provider, as ``app check`` says it, not a harness or browser
+    failure. ``None`` for any other failure."""
+    app = urlsplit(stack.app.base_url).netloc
+    ours = {app, urlsplit(stack.idp.base_url).netloc}
+    for request in failed:
+        sender = request.redirected_from
+        if sender is None or urlsplit(sender.url).netloc != app \
+                or urlsplit(request.url).netloc in ours:
+            continue  # a hop the provider sent (to a federated provider, say) is not the app's
+        parts = urlsplit(request.url)
+        return AssertionError(
+            f"the app sent the browser from {_bare(url)} to {parts.scheme}://{parts.netloc} "
+            f"({request.failure or 'no answer'}), not to the mock provider at "
+            f"{stack.idp.base_url}: the app is pointed at another provider (check which "
+            "settings it reads: [app.env], [[configure]]; a library that writes Entra's hosts "
+            "itself, as fastapi-sso's MicrosoftSSO does, must be handed the mock's endpoints "
+            "where it lets an app override them)")
+    return None
 
 
 def _unanswered(app: str, sent: _Loading, exc: PlaywrightTimeoutError

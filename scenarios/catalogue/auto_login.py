@@ -14,7 +14,7 @@ from scenarios.flows import (
     sign_in_at_provider,
     sign_in_by_redirects,
 )
-from scenarios.goto import goto_sign_in
+from scenarios.goto import goto_app, goto_sign_in
 from scenarios.lax_allowance import (
     app_urls,
     callback_posts,
@@ -142,7 +142,7 @@ def app_visit_starts_sso(ctx: Ctx) -> None:
     alice = stack.people["alice"]
     first, *others = stack.app.protected_urls()
     with ctx.step("open a protected page with no session: the provider asks to sign in"):
-        page.goto(first)
+        goto_app(page, stack, first)
         sign_in_at_provider(page, stack, alice)
         expect_signed_in(page, stack, alice, path=urlsplit(first).path)
     for other in others[:1]:

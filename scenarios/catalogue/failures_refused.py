@@ -28,6 +28,7 @@ from scenarios.catalogue.id_token_source import (
     dropped_userinfo,
     from_token_endpoint_over_plain_http,
     from_token_endpoint_over_tls,
+    naming_graph_reader,
     naming_spoiled_tokens,
     unreached_token_fault,
 )
@@ -102,7 +103,7 @@ def _token_fault(ctx: Ctx, name: str, fault: str) -> None:
         armed = stack.arm_fault(fault)
     with ctx.step("follow the sign-in URL, signed in at the company: the failure page "
                   "appears and no session is created"), \
-            naming_spoiled_tokens(stack, str(armed["id"])):
+            naming_spoiled_tokens(stack, str(armed["id"])), naming_graph_reader(ctx, fault):
         start_signed_in_at_company(ctx)
         # Core §5.3.2 binds an app that asks UserInfo; the other faults spoil every ID token.
         try:

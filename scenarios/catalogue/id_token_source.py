@@ -25,11 +25,12 @@ from scenarios.conformance.evidence import asks_for_id_token, evidence_of
 from scenarios.conformance.judging import front_channel_id_token, unsent_nonce
 from scenarios.live import LiveStack
 from scenarios.protocol_view.names import is_authorize, provider_step_name
+from scenarios.protocol_view.tokens import decode_jwt
 
 __all__ = ["accepted_unsent_nonce", "also_own_access_token", "asked_no_id_token",
            "dropped_userinfo", "from_token_endpoint_over_plain_http",
-           "from_token_endpoint_over_tls", "naming_spoiled_tokens", "spoiled_own_access_token",
-           "unreached_token_fault"]
+           "from_token_endpoint_over_tls", "naming_graph_reader", "naming_spoiled_tokens",
+           "read_person_on_graph", "spoiled_own_access_token", "unreached_token_fault"]
 
 USERINFO_UNASKED = ("the app never asked UserInfo, so there was no answer to compare with the "
                     "ID token's sub")
@@ -60,6 +61,35 @@ def asked_no_id_token(stack: LiveStack) -> str | None:
     return (f"the app asked for no ID token ({asked}, without openid), so the provider "
             "answered it none (Entra's v2.0 endpoints issue one only for openid); it signed the "
             "user in without one")
+
+
+def read_person_on_graph(stack: LiveStack) -> str | None:
+    """Where the app may have taken the person from instead of its ID token, when the
+    provider's log shows it reading Microsoft Graph's ``/me`` with an access token of its own
+    (``appid`` or ``azp`` its client id) and a 200 answer: an app that signs people in on
+    Graph's ``/me`` (fastapi-sso's ``MicrosoftSSO`` does, though it asks for ``openid``) and
+    never reads the ID token it gets is not told by a spoiled ID token. It must then check
+    the ID token it asks for (OpenID Connect Core 1.0 §3.1.3.7) or ask for none, as
+    :func:`asked_no_id_token` reads it; ``None`` when no such call is in the log."""
+    for entry in stack.provider_requests():
+        path = str(entry.get("path", ""))
+        if entry.get("method") != "GET" or entry.get("status") != 200 \
+                or provider_step_name(path, "GET") != "graph" \
+                or not path.rstrip("/").endswith("/me"):
+            continue
+        scheme, _, token = str(entry.get("authorization", "")).partition(" ")
+        decoded = decode_jwt(token) if scheme.lower() == "bearer" else None
+        if decoded is None or stack.client_id not in (decoded[1].get("appid"),
+                                                      decoded[1].get("azp")):
+            continue
+        return (f"the app read the person from Microsoft Graph (GET {path} with its own "
+                "access token), so it may never have read the ID token; an app that asks for "
+                "an ID token (openid in its scope) must check it (OpenID Connect Core 1.0 "
+                "§3.1.3.7), and one that signs people in on Graph's /me alone can ask for none "
+                "(leave openid out of its scope: fastapi-sso's "
+                "MicrosoftSSO(scope=[\"User.Read\"])), when the ID-token scenarios are not "
+                "exercised")
+    return None
 
 
 def unreached_token_fault(stack: LiveStack, fault: str, fault_id: str) -> str | None:
@@ -160,6 +190,23 @@ def naming_spoiled_tokens(stack: LiveStack, fault_id: str) -> Iterator[None]:
         if (both := spoiled_own_access_token(stack, fault_id)) is None:
             raise
         raise AssertionError(f"{exc}\n({both})") from exc
+
+
+@contextmanager
+def naming_graph_reader(ctx: Ctx, fault: str) -> Iterator[None]:
+    """A failure (an ``AssertionError``) in the block says, after its own message, that the
+    app read the person from Microsoft Graph's ``/me`` (:func:`read_person_on_graph`), when
+    it is signed in and the provider's log shows that call: a spoiled ID token the app signed
+    in on may be one it never read. Not for ``userinfo_sub_mismatch``, which spoils UserInfo
+    rather than the ID token."""
+    try:
+        yield
+    except AssertionError as exc:
+        stack = ctx.env
+        if fault == "userinfo_sub_mismatch" or not stack.app.seen_signed_in(ctx.page) or (
+                on_graph := read_person_on_graph(stack)) is None:
+            raise
+        raise AssertionError(f"{exc}\n({on_graph})") from exc
 
 
 def from_token_endpoint_over_tls(stack: LiveStack) -> str | None:

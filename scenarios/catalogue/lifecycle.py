@@ -18,6 +18,7 @@ from scenarios.catalogue.id_token_source import (
     asked_no_id_token,
     from_token_endpoint_over_plain_http,
     from_token_endpoint_over_tls,
+    read_person_on_graph,
 )
 from scenarios.catalogue.partner_events import APPS_API_CREDENTIALS, acknowledged, install_partner
 from scenarios.conformance.evidence import evidence_of
@@ -155,9 +156,11 @@ def key_rotation(ctx: Ctx) -> None:
         over_tls = from_token_endpoint_over_tls(stack) if fetched_before == 0 else None
         if fetched_before == 0 and over_tls is None and no_id_token is None:
             over_http = from_token_endpoint_over_plain_http(stack)
+            on_graph = read_person_on_graph(stack)
             raise AssertionError(
                 "the app never fetched the provider's signing keys, so it cannot have checked "
-                "the ID token's signature" + (f", and {over_http}" if over_http else ""))
+                "the ID token's signature" + (f", and {over_http}" if over_http else "")
+                + (f"\n({on_graph})" if on_graph else ""))
     with ctx.step("the IdP rotates its signing keys"):
         old_kid = _active_kid(stack)
         stack.rotate_keys()

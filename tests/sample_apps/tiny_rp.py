@@ -34,7 +34,9 @@ Entra never sends: it then holds none (``/me`` answers ``email: null``) and show
 empty ``TINY_PKCE_SAMESITE`` sets the PKCE cookie without a SameSite attribute.
 ``TINY_GRAPH_ONLY=1`` makes it sign people in as django-allauth's Microsoft provider does: it
 asks for ``User.Read`` alone (no ``openid``, so no ID token) and takes the person from
-Microsoft Graph's ``/me`` (``OIDC_GRAPH_URL``) with the access token. ``TINY_KEEP_KEYS=1``
+Microsoft Graph's ``/me`` (``OIDC_GRAPH_URL``) with the access token; ``TINY_GRAPH_ONLY=openid``
+likewise, but asking fastapi-sso's ``MicrosoftSSO`` scope ``openid User.Read email``: it gets
+an ID token and never reads it. ``TINY_KEEP_KEYS=1``
 makes it keep the first key set it fetched and never fetch it again (passport-azure-ad keeps
 its for 30 minutes): an ID token signed with a key rotated in since is refused.
 ``TINY_DEAF_TO_DROPS=1`` makes it never answer a callback whose code exchange the provider
@@ -70,7 +72,7 @@ import httpx
 import jwt
 
 CONTACT = "help@tiny.example"
-GRAPH_ONLY = os.environ.get("TINY_GRAPH_ONLY") == "1"
+GRAPH_ONLY = os.environ.get("TINY_GRAPH_ONLY") in ("1", "openid")
 SESSIONS: dict[str, dict[str, str | None]] = {}
 KEPT_KEYS: list[jwt.PyJWKSet] = []
 FIRST_PERSON: dict[str, dict[str, str | None]] = {}
@@ -184,7 +186,8 @@ class Handler(BaseHTTPRequestHandler):
         if os.environ.get("TINY_NO_NONCE") == "1" or GRAPH_ONLY:
             del params["nonce"]
         if GRAPH_ONLY:
-            params["scope"] = "User.Read"
+            params["scope"] = ("openid User.Read email"
+                               if os.environ["TINY_GRAPH_ONLY"] == "openid" else "User.Read")
         if os.environ.get("TINY_NO_STATE") == "1":
             del params["state"]
         if os.environ.get("TINY_FORM_POST") == "1":

@@ -264,6 +264,22 @@ def test_an_app_that_asks_for_no_id_token_is_not_exercised_by_the_id_token_fault
             verdicts
 
 
+def test_an_app_that_ignores_the_id_token_it_asks_for_is_told_it_read_graph_me(
+        tmp_path: Path) -> None:
+    """fastapi-sso's ``MicrosoftSSO`` asks ``openid User.Read email`` and takes the person
+    from Graph's ``/me``, never reading the ID token: the ID-token faults fail it (it asked
+    for a token it must check), and each failure says it read the person from Graph and what
+    would make the scenarios not exercised instead."""
+    profile = tiny_profile(tmp_path, env=GRAPH_ONLY_ENV.replace('"1"', '"openid"'))
+    only = ("failure.wrong-issuer", "lifecycle.key-rotation")
+    verdicts = _verdicts(profile, only, tmp_path / "graph-openid")
+    for scenario_id in only:
+        status, message = verdicts[scenario_id]
+        assert status == "failed", verdicts
+        assert "(the app read the person from Microsoft Graph (GET /graph/v1.0/me with its " \
+               "own access token), so it may never have read the ID token" in message, verdicts
+
+
 def test_an_app_on_organizations_that_reads_me_from_graph_lets_another_organization_in(
         tmp_path: Path) -> None:
     """A multi-tenant app on ``/organizations`` that takes the person from Graph's ``/me``

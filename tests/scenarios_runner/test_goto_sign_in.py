@@ -7,7 +7,7 @@ One local server plays both sites: the app as ``127.0.0.1``, the provider as ``l
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 from typing import cast
 
@@ -17,12 +17,14 @@ from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from scenarios.flows import goto_sign_in
-from scenarios.goto import AppTimeout
+from scenarios.goto import AppTimeout, goto_app, open_sign_in
 from scenarios.live import LiveStack
 
 from .page_server import Pages, serving
 
 pytestmark = pytest.mark.browser
+
+ENTRA = "https://login.microsoftonline.com"
 
 
 class _Sites(Pages):
@@ -34,7 +36,10 @@ class _Sites(Pages):
         port = self.server.server_address[1]
         app, provider = f"http://127.0.0.1:{port}", f"http://localhost:{port}"
         hops = {"/login": f"{provider}/authorize", "/authorize": f"{app}/callback",
-                "/login-dead-provider": f"{provider}/dead"}
+                "/login-dead-provider": f"{provider}/dead",
+                "/login-at-entra": f"{ENTRA}/contoso/oauth2/v2.0/authorize?client_id=c",
+                "/login-federated": f"{provider}/federate",
+                "/federate": f"{ENTRA}/federated/saml2"}
         if self.path not in hops:  # /callback, /dead-login, /dead: no answer at all
             self.close_connection = True
             return
@@ -51,7 +56,9 @@ def app() -> Iterator[str]:
 
 
 def _stack(app: str) -> LiveStack:
-    return cast(LiveStack, SimpleNamespace(app=SimpleNamespace(base_url=app)))
+    provider = app.replace("127.0.0.1", "localhost")
+    return cast(LiveStack, SimpleNamespace(app=SimpleNamespace(base_url=app),
+                                           idp=SimpleNamespace(base_url=provider)))
 
 
 def test_a_callback_that_gives_no_answer_is_left_for_the_scenario_to_judge(
@@ -108,4 +115,31 @@ def test_a_provider_that_never_answers_is_not_the_apps_failure(page: Page, app: 
     with pytest.raises(PlaywrightTimeoutError) as caught:
         goto_sign_in(page, _stack(app), f"http://localhost:{port}/hanging")
     assert str(caught.value).startswith("no answer came in time (1 s)"), caught.value
+    assert not isinstance(caught.value, AssertionError)
+
+
+@pytest.mark.parametrize("follow", [goto_sign_in, open_sign_in, goto_app])
+def test_an_app_that_sends_the_browser_to_another_provider_fails_saying_so(
+        page: Page, app: str, follow: Callable[[Page, LiveStack, str], object]) -> None:
+    """An app that writes Entra's host itself sends the browser to login.microsoftonline.com,
+    which a machine without internet access cannot resolve: the app is pointed at another
+    provider, a failure of the app (the runner's FAIL), named as ``app check`` names it, not
+    Chromium's error at the app's own sign-in URL (the runner's ERROR)."""
+    page.route(f"{ENTRA}/**", lambda route: route.abort("namenotresolved"))
+    with pytest.raises(AssertionError) as caught:
+        follow(page, _stack(app), f"{app}/login-at-entra")
+    provider = app.replace("127.0.0.1", "localhost")
+    assert str(caught.value).startswith(
+        f"the app sent the browser from {app}/login-at-entra to {ENTRA} "
+        f"(net::ERR_NAME_NOT_RESOLVED), not to the mock provider at {provider}: the app is "
+        "pointed at another provider (check which settings it reads"), caught.value
+
+
+def test_a_provider_that_sends_the_browser_on_elsewhere_is_not_the_apps_failure(
+        page: Page, app: str) -> None:
+    """Only the app's own redirect is its pointing: a hop the provider sends on (to a
+    federated provider) that fails stays the browser's error."""
+    page.route(f"{ENTRA}/**", lambda route: route.abort("namenotresolved"))
+    with pytest.raises(PlaywrightError, match="ERR_NAME_NOT_RESOLVED") as caught:
+        goto_sign_in(page, _stack(app), f"{app}/login-federated")
     assert not isinstance(caught.value, AssertionError)

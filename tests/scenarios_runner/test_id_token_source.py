@@ -4,10 +4,13 @@ signature (OpenID Connect Core 3.1.3.7 (6)), and ``failure.bad-signature`` and
 ``lifecycle.key-rotation`` say "not exercised" rather than fail it; over plain http they fail
 it saying so, and what would let it rely on TLS. A token scenario's failure also says when the
 fault spoiled the app's own access token beside the ID token, which an app on the v1 endpoints
-checks instead."""
+checks instead, and when the app read the person from Microsoft Graph's ``/me`` with its own
+access token, as fastapi-sso's ``MicrosoftSSO`` does without reading the ID token it asks for."""
 
 from __future__ import annotations
 
+import base64
+import json
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -17,7 +20,9 @@ from scenarios.catalogue.id_token_source import (
     asked_no_id_token,
     from_token_endpoint_over_plain_http,
     from_token_endpoint_over_tls,
+    naming_graph_reader,
     naming_spoiled_tokens,
+    read_person_on_graph,
     unreached_token_fault,
 )
 from scenarios.live import LiveStack
@@ -166,3 +171,71 @@ def test_a_fault_on_the_apps_own_access_token_is_exercised_without_an_id_token()
 def test_a_sign_in_without_an_id_token_nor_a_spoiled_access_token_is_not_exercised() -> None:
     reason = unreached_token_fault(_own_api_without_openid(), "wrong_aud", "f-1")
     assert reason is not None and reason.startswith("the app asked for no ID token")
+
+
+def _bearer(**claims: str) -> str:
+    """A bearer header as the request log keeps it: the JWT without its signature."""
+    def part(value: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+    return f"Bearer {part({'alg': 'RS256', 'typ': 'JWT'})}.{part(claims)}.[redacted]"
+
+
+def _graph_me(path: str = "/graph/v1.0/me", status: int = 200, **claims: str
+              ) -> dict[str, Any]:
+    return {"method": "GET", "path": path, "query": "", "status": status,
+            "authorization": _bearer(**(claims or {"appid": CLIENT}))}
+
+
+@pytest.mark.parametrize("me", [
+    _graph_me(), _graph_me("/v1.0/me"), _graph_me(f"/graph/{TENANT}/v1.0/me"),
+    _graph_me(azp=CLIENT),
+], ids=["graph-root", "v1.0-on-the-provider", "tenant-graph", "v2-token-azp"])
+def test_an_app_that_read_graph_me_with_its_own_token_is_told_so(me: dict[str, Any]) -> None:
+    reason = read_person_on_graph(_stack("http", _asked("openid User.Read email"), TOKEN, me))
+    assert reason is not None
+    assert reason.startswith(f"the app read the person from Microsoft Graph (GET {me['path']} "
+                             "with its own access token), so it may never have read the ID "
+                             "token")
+    assert 'MicrosoftSSO(scope=["User.Read"])' in reason
+
+
+@pytest.mark.parametrize("me", [
+    _graph_me(appid="another-app"), _graph_me(status=401), _graph_me("/graph/v1.0/users"),
+    {**_graph_me(), "method": "POST"}, {**_graph_me(), "authorization": "Basic [redacted]"},
+    {**_graph_me(), "authorization": "Bearer [redacted]"},
+], ids=["another-apps-token", "refused", "not-me", "posted", "not-bearer", "not-a-jwt"])
+def test_no_graph_hint_without_a_graph_me_answered_to_the_app(me: dict[str, Any]) -> None:
+    assert read_person_on_graph(_stack("http", _asked("openid User.Read"), TOKEN, me)) is None
+
+
+def _graph_failure(stack: LiveStack, *, signed_in: bool, fault: str = "wrong_iss") -> str:
+    app = SimpleNamespace(seen_signed_in=lambda page: signed_in)
+    ctx = cast(Any, SimpleNamespace(env=SimpleNamespace(
+        app=app, client_id=CLIENT, provider_requests=stack.provider_requests), page=None))
+    with pytest.raises(AssertionError) as caught, naming_graph_reader(ctx, fault):
+        raise AssertionError("the failure page did not appear")
+    return str(caught.value)
+
+
+def test_a_token_failure_of_an_app_signed_in_on_graph_me_names_the_call() -> None:
+    stack = _stack("http", _asked("openid User.Read email"), TOKEN, _graph_me())
+    message = _graph_failure(stack, signed_in=True)
+    assert message.startswith("the failure page did not appear\n(the app read the person "
+                              "from Microsoft Graph (GET /graph/v1.0/me")
+
+
+@pytest.mark.parametrize(("requests", "signed_in"), [
+    ([_asked("openid"), TOKEN, _graph_me()], False),
+    ([_asked("openid"), TOKEN], True),
+], ids=["nobody-signed-in", "no-graph-call"])
+def test_a_token_failure_is_left_as_it_is_without_a_sign_in_on_graph(
+        requests: list[dict[str, Any]], signed_in: bool) -> None:
+    assert _graph_failure(_stack("http", *requests), signed_in=signed_in) == (
+        "the failure page did not appear")
+
+
+def test_a_userinfo_failure_is_left_as_it_is_though_the_app_read_graph_me() -> None:
+    """``userinfo_sub_mismatch`` spoils UserInfo, not the ID token: the hint is not its."""
+    stack = _stack("http", _asked("openid User.Read"), TOKEN, _graph_me())
+    assert _graph_failure(stack, signed_in=True, fault="userinfo_sub_mismatch") == (
+        "the failure page did not appear")

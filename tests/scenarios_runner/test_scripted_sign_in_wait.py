@@ -86,7 +86,8 @@ def test_open_sign_in_marks_when_the_sign_in_started() -> None:
     from scenarios.goto import open_sign_in
 
     opened: list[str] = []
-    page = SimpleNamespace(goto=opened.append)
+    page = SimpleNamespace(goto=opened.append, on=lambda event, listener: None,
+                           remove_listener=lambda event, listener: None)
     stack = SimpleNamespace(sign_in_started=1.0,
                             app=SimpleNamespace(start_sign_in=lambda page, url: False))
     before = time.time()
