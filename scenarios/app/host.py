@@ -20,7 +20,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mock_idp.testing import RunningServer, bind_socket, run_in_thread
+from mock_idp.testing import RunningServer, run_in_thread
+from scenarios.app.port_reservation import held_listener
 
 __all__ = ["AppHost", "HostError"]
 
@@ -81,7 +82,8 @@ class AppHost:
         return self.server.port
 
     def __enter__(self) -> AppHost:
-        sock = bind_socket(self._host, 0)
+        # On a port no other worker has planned for its app, reserved while it serves.
+        sock = self._running.enter_context(held_listener(self._host))
         self.server = self._running.enter_context(run_in_thread(self, sock=sock))
         return self
 

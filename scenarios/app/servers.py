@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from mock_idp.testing import bind_socket, run_in_thread
 from scenarios.app.host import AppHost
-from scenarios.app.port_reservation import PortReservation, reserve
+from scenarios.app.port_reservation import PortReservation, listening_socket, unreserved_port
 from scenarios.app.process import (
     OUTPUT_TAIL_LINES,
     SLOW_ANSWER,
@@ -93,24 +93,24 @@ def _stream_addresses(host: str, port: int) -> list[tuple[int, int, int, Any]]:
                               for family, kind, proto, _, address in found))
 
 
-PLAN_ATTEMPTS = 32
-"""How many free ports :func:`_free_port` looks at before it takes one unreserved."""
-
-
 def _free_port(host: str) -> tuple[int, PortReservation | None]:
     """A port free on ``host``'s first address (its IPv4 one, if it has one), reserved
     (:mod:`~scenarios.app.port_reservation`) so that no other worker of the harness is handed
-    it while this one's app may run. The sockets of the ports another worker holds stay bound
-    until one is found, so the system never hands the same one back."""
+    it while this one's app may run."""
     family, kind, proto, address = _stream_addresses(host, 0)[0]
-    with contextlib.ExitStack() as probes:
-        for _ in range(PLAN_ATTEMPTS):
-            sock = probes.enter_context(contextlib.closing(socket.socket(family, kind, proto)))
+
+    def probe() -> socket.socket:
+        sock = socket.socket(family, kind, proto)
+        try:
             sock.bind(address)
-            port = int(sock.getsockname()[1])
-            if (reservation := reserve(port)) is not None:
-                return port, reservation
-    return port, None
+        except OSError:
+            sock.close()
+            raise
+        return sock
+
+    sock, reservation = unreserved_port(probe)
+    with contextlib.closing(sock):
+        return int(sock.getsockname()[1]), reservation
 
 
 def port_in_use(host: str, port: int) -> bool:
@@ -140,7 +140,7 @@ def plan_address(profile: AppProfile, *, port: int = 0) -> AppAddress:
     host = urlsplit(template.replace("{port}", "0")).hostname or LOOPBACK
     sock = reservation = None
     if profile.app.mode == "asgi":
-        sock = bind_socket(host, port)
+        sock, reservation = listening_socket(host, port)
         port = int(sock.getsockname()[1])
     elif not port:
         port, reservation = _free_port(host)
