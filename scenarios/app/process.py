@@ -71,20 +71,22 @@ def with_output(message: str, output: str) -> str:
 class AppStartError(RuntimeError):
     """The app did not become ready; ``output`` is what its command printed (its last
     :data:`~scenarios.app_logs.APP_OUTPUT_LINES` lines), of which the message gives the last
-    :data:`OUTPUT_TAIL_LINES`."""
+    :data:`OUTPUT_TAIL_LINES`; ``still_starting``: its command still ran when its ``timeout``
+    was up, its ready URL unanswered (an app slow to start, or not listening where probed)."""
 
-    def __init__(self, message: str, output: str = "") -> None:
-        self.message = message
-        self.output = output
+    def __init__(self, message: str, output: str = "", *, still_starting: bool = False) -> None:
+        self.message, self.output, self.still_starting = message, output, still_starting
         super().__init__(with_output(message, output))
 
     def hinted(self, hint: str | None) -> AppStartError:
         """The same error with ``hint`` after its message (itself when there is none)."""
-        return self if hint is None else AppStartError(f"{self.message}; {hint}", self.output)
+        return self if hint is None else AppStartError(
+            f"{self.message}; {hint}", self.output, still_starting=self.still_starting)
 
     def masked(self, hide: Callable[[str], str]) -> AppStartError:
         """The same error with ``hide`` applied to its message and the app's output."""
-        return AppStartError(hide(self.message), hide(self.output))
+        return AppStartError(hide(self.message), hide(self.output),
+                             still_starting=self.still_starting)
 
 
 class AppRefusedSettings(AppStartError):
@@ -269,13 +271,18 @@ def start_command(command: str | Sequence[str], *, env: Mapping[str, str], cwd: 
         if isinstance(exc, _NotReady):
             from scenarios.app_logs import APP_OUTPUT_LINES  # not at the plugin's every start
 
-            raise AppStartError(str(exc), started.output(APP_OUTPUT_LINES)) from None
+            raise AppStartError(str(exc), started.output(APP_OUTPUT_LINES),
+                                still_starting=exc.still_starting) from None
         raise
     return started
 
 
 class _NotReady(Exception):
     """Why a started command is not ready; :func:`start_command` adds its output."""
+
+    def __init__(self, message: str, *, still_starting: bool = False) -> None:
+        super().__init__(message)
+        self.still_starting = still_starting
 
 
 _STOPPING = threading.Event()
@@ -328,7 +335,7 @@ def _await_ready(process: subprocess.Popen[bytes], ready_url: str, *, timeout: f
                                 f"answered HTTP {last} (ready is 2xx, 3xx or 400-403: is "
                                 "[app] ready_url a page the app serves?)")
             raise _NotReady(f"the app did not answer {ready_url} within {timeout:g} s "
-                            f"(last: {last})")
+                            f"(last: {last})", still_starting=True)
         time.sleep(pause)  # polling a readiness URL, as Playwright's webServer does
         pause = min(pause * 2, 0.2)
 

@@ -322,7 +322,9 @@ class AppServer:
                 ready_url=ready_url, timeout=app.timeout, verify=False,
                 own_port=self.address.port if app.picks_port else None)
         except AppStartError as exc:
-            raise exc.masked(self._masking(values)).hinted(self._port_hint()) from None
+            raise exc.masked(self._masking(values)).hinted(
+                self._port_hint() or (self._timeout_hint() if exc.still_starting else None)
+            ) from None
         self._running.callback(self.process.stop)
         if self._exit_watchers:
             self.process.watch(self._exited)
@@ -338,6 +340,15 @@ class AppServer:
         return ("the command and [app.env] never name {port} or {base_url}, so the app cannot "
                 "know the port the harness picked for it: pass it (e.g. --port {port}, or "
                 "PORT = \"{port}\" in [app.env]), or give [app] base_url the app's own port")
+
+    def _timeout_hint(self) -> str:
+        """Where to give an app that is only slow to start more time: its command still ran
+        when the wait for its ready URL was up (two workers starting apps at once, or a loaded
+        CI machine, make a start slower than on a developer's machine)."""
+        where = where_written(self.profile, "app", "timeout").rstrip(": ")
+        return ("its command was still running, so the app may only be slow to start: give "
+                f"it more time with [app] timeout (now {self.profile.app.timeout:g} s"
+                f"{'; ' + where if where else ''})")
 
     @staticmethod
     def _masking(values: Mapping[str, str]) -> Callable[[str], str]:
