@@ -232,6 +232,7 @@ def run_in_thread(app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0,
 
     thread = threading.Thread(target=serve, daemon=True, name=f"mock-idp-server-{bound_port}")
     thread.start()
+    failed = False
     try:
         deadline = time.monotonic() + startup_timeout
         while not server.started:
@@ -243,9 +244,12 @@ def run_in_thread(app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0,
         scheme = "https" if ssl else "http"
         yield RunningServer(base_url=f"{scheme}://{url_host(host)}:{bound_port}",
                             port=bound_port, stop=server.stop)
+    except BaseException:
+        failed = True  # what went wrong (a startup still hanging, say) is what is raised
+        raise
     finally:
         server.stop()
         thread.join(shutdown_timeout)
         sock.close()
-        if thread.is_alive():
+        if thread.is_alive() and not failed:
             raise TimeoutError(f"the server did not stop within {shutdown_timeout} s")

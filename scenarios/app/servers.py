@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from mock_idp.testing import bind_socket, run_in_thread
-from scenarios.app.host import AppHost
+from scenarios.app.host import AppHost, SlowStartup
 from scenarios.app.port_reservation import PortReservation, listening_socket, unreserved_port
 from scenarios.app.process import (
     OUTPUT_TAIL_LINES,
@@ -301,14 +301,22 @@ class AppServer:
             profile_dir = self.profile.path.parent if self.profile.path is not None else None
             self.asgi_app = _built(app.asgi, _factory(app.asgi, profile_dir), launch,
                                    self._masking(values))
-            if self.host is not None:
-                self._running.enter_context(self.host.mounted(self.asgi_app))  # type: ignore[arg-type]
-                return
-            sock = self.address.sock
-            if sock is None or sock.fileno() == -1:
-                sock = bind_socket(urlsplit(self.base_url).hostname or LOOPBACK,
-                                   self.address.port)
-            self._running.enter_context(run_in_thread(self.asgi_app, sock=sock))  # type: ignore[arg-type]
+            try:
+                if self.host is not None:
+                    self._running.enter_context(self.host.mounted(
+                        self.asgi_app, timeout=app.timeout))  # type: ignore[arg-type]
+                    return
+                sock = self.address.sock
+                if sock is None or sock.fileno() == -1:
+                    sock = bind_socket(urlsplit(self.base_url).hostname or LOOPBACK,
+                                       self.address.port)
+                self._running.enter_context(run_in_thread(
+                    self.asgi_app, sock=sock, startup_timeout=app.timeout))  # type: ignore[arg-type]
+            except (TimeoutError, RuntimeError) as exc:  # its lifespan startup failed, or
+                slow = isinstance(exc, (TimeoutError, SlowStartup))  # outlasted [app] timeout
+                raise AppStartError(f"asgi = {app.asgi!r}: {exc}" + (
+                    f"; {self._timeout_hint('the app may only be slow to start')}"
+                    if slow else "")) from None
             return
         assert app.command is not None
         if answers(ready_url, verify=False):
@@ -341,14 +349,15 @@ class AppServer:
                 "know the port the harness picked for it: pass it (e.g. --port {port}, or "
                 "PORT = \"{port}\" in [app.env]), or give [app] base_url the app's own port")
 
-    def _timeout_hint(self) -> str:
+    def _timeout_hint(self, why: str = "its command was still running, so the app may only "
+                      "be slow to start") -> str:
         """Where to give an app that is only slow to start more time: its command still ran
-        when the wait for its ready URL was up (two workers starting apps at once, or a loaded
-        CI machine, make a start slower than on a developer's machine)."""
+        when the wait for its ready URL was up, or its lifespan startup had not finished (two
+        workers starting apps at once, or a loaded CI machine, make a start slower than on a
+        developer's machine)."""
         where = where_written(self.profile, "app", "timeout").rstrip(": ")
-        return ("its command was still running, so the app may only be slow to start: give "
-                f"it more time with [app] timeout (now {self.profile.app.timeout:g} s"
-                f"{'; ' + where if where else ''})")
+        return (f"{why}: give it more time with [app] timeout (now "
+                f"{self.profile.app.timeout:g} s{'; ' + where if where else ''})")
 
     @staticmethod
     def _masking(values: Mapping[str, str]) -> Callable[[str], str]:
