@@ -21,8 +21,10 @@ from starlette.types import ASGIApp
 
 from .tls import TlsFiles
 
-__all__ = ["DrainingServer", "RunningServer", "ThreadedServer", "bind_socket", "run_in_thread",
-           "server_config", "url_host"]
+__all__ = ["LISTEN_BACKLOG", "DrainingServer", "RunningServer", "ThreadedServer", "bind_socket",
+           "run_in_thread", "server_config", "url_host"]
+
+LISTEN_BACKLOG = 128
 
 
 def _nothing() -> None:
@@ -41,15 +43,17 @@ class RunningServer:
         return self.base_url + "/" + path.lstrip("/")
 
 
-def bind_socket(host: str, port: int) -> socket.socket:
-    """A listening socket bound before the server starts, so the port is known and kept."""
+def bind_socket(host: str, port: int, *, listen: bool = True) -> socket.socket:
+    """A listening socket bound before the server starts, so the port is known and kept
+    (``listen=False``: bound only; call ``listen(LISTEN_BACKLOG)`` on it to serve it)."""
     family, kind, proto, _, address = socket.getaddrinfo(
         host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
     sock = socket.socket(family, kind, proto)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(address)
-        sock.listen(128)
+        if listen:
+            sock.listen(LISTEN_BACKLOG)
     except OSError:
         sock.close()
         raise
@@ -228,6 +232,7 @@ def run_in_thread(app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0,
 
     thread = threading.Thread(target=serve, daemon=True, name=f"mock-idp-server-{bound_port}")
     thread.start()
+    failed = False
     try:
         deadline = time.monotonic() + startup_timeout
         while not server.started:
@@ -239,9 +244,12 @@ def run_in_thread(app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0,
         scheme = "https" if ssl else "http"
         yield RunningServer(base_url=f"{scheme}://{url_host(host)}:{bound_port}",
                             port=bound_port, stop=server.stop)
+    except BaseException:
+        failed = True  # what went wrong (a startup still hanging, say) is what is raised
+        raise
     finally:
         server.stop()
         thread.join(shutdown_timeout)
         sock.close()
-        if thread.is_alive():
+        if thread.is_alive() and not failed:
             raise TimeoutError(f"the server did not stop within {shutdown_timeout} s")

@@ -37,6 +37,7 @@ from mock_idp.request_log import CALLER_HEADER
 from mock_idp.testing import RunningServer, run_in_thread
 from mock_idp.tls import TlsFiles
 from scenarios.app.host import AppHost
+from scenarios.app.port_reservation import held_listener
 from scenarios.app.profile import AppProfile
 from scenarios.ca_trust import public_trust
 
@@ -63,7 +64,11 @@ def start_provider(*, port: int = 0, tls: TlsFiles | None = None) -> Iterator[Ru
     clock = MockClock()
     app = create_idp(IdpConfig.default(clock=clock))
     scheme = "https" if tls else "http"
-    with run_in_thread(app, port=port, ssl=tls) as served:
+    # On a port no other worker has planned for its app (a per-scenario https provider too),
+    # reserved while it serves, so that no app is planned on it either (not even on [::1],
+    # which the browser may try first for localhost).
+    with (held_listener("127.0.0.1", port) as sock,
+          run_in_thread(app, sock=sock, ssl=tls) as served):
         yield RunningProvider(app=app, clock=clock, tls=tls, server=RunningServer(
             base_url=f"{scheme}://localhost:{served.port}", port=served.port, stop=served.stop))
 

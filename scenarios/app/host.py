@@ -20,15 +20,20 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mock_idp.testing import RunningServer, bind_socket, run_in_thread
+from mock_idp.testing import RunningServer, run_in_thread
+from scenarios.app.port_reservation import held_listener
 
-__all__ = ["AppHost", "HostError"]
+__all__ = ["AppHost", "HostError", "SlowStartup"]
 
 LIFESPAN_TIMEOUT = 10.0
 
 
 class HostError(RuntimeError):
     """An app's lifespan startup failed, or an app is already mounted."""
+
+
+class SlowStartup(HostError):
+    """An app's lifespan startup did not finish within its time, and was cancelled."""
 
 
 @dataclass(eq=False)
@@ -56,6 +61,13 @@ class _Lifespan:
             await self._outbox.put({"type": "lifespan.startup.complete"})
             await self._outbox.put({"type": "lifespan.shutdown.complete"})
 
+    async def abandon(self) -> None:
+        """Cancel a startup that took too long (the app's lifespan task with it)."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            with contextlib.suppress(BaseException):
+                await self._task
+
     async def shutdown(self) -> None:
         if self._task is None or self._task.done():
             return
@@ -81,7 +93,8 @@ class AppHost:
         return self.server.port
 
     def __enter__(self) -> AppHost:
-        sock = bind_socket(self._host, 0)
+        # On a port no other worker has planned for its app, reserved while it serves.
+        sock = self._running.enter_context(held_listener(self._host))
         self.server = self._running.enter_context(run_in_thread(self, sock=sock))
         return self
 
@@ -90,19 +103,27 @@ class AppHost:
         self._running.close()
 
     @contextlib.contextmanager
-    def mounted(self, app: ASGIApp) -> Iterator[None]:
-        self.mount(app)
+    def mounted(self, app: ASGIApp, *, timeout: float = LIFESPAN_TIMEOUT) -> Iterator[None]:
+        self.mount(app, timeout=timeout)
         try:
             yield
         finally:
             self.unmount()
 
-    def mount(self, app: ASGIApp) -> None:
-        """Start ``app``'s lifespan and send every request to it from now on."""
+    def mount(self, app: ASGIApp, *, timeout: float = LIFESPAN_TIMEOUT) -> None:
+        """Start ``app``'s lifespan and send every request to it from now on. A startup not
+        done within ``timeout`` seconds (the profile's ``[app] timeout``) is cancelled, and
+        is a :class:`SlowStartup`: the startup of an app that loads data or runs migrations may
+        take longer than the host's own :data:`LIFESPAN_TIMEOUT`."""
         if self._current is not None:
             raise HostError("an app is mounted already; unmount it first")
         lifespan = _Lifespan(app)
-        self._call(lifespan.startup())
+        try:
+            self._call(lifespan.startup(), timeout)
+        except TimeoutError:
+            self._call(lifespan.abandon())
+            raise SlowStartup(f"the app's lifespan startup did not finish within {timeout:g} s"
+                              ) from None
         self._current = lifespan
 
     def unmount(self) -> None:
@@ -111,9 +132,14 @@ class AppHost:
         if current is not None:
             self._call(current.shutdown())
 
-    def _call(self, coroutine: Any) -> None:
+    def _call(self, coroutine: Any, timeout: float = LIFESPAN_TIMEOUT) -> None:
         assert self._loop is not None, "the host's server is not running"
-        asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(LIFESPAN_TIMEOUT)
+        future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        try:
+            future.result(timeout)
+        except TimeoutError:
+            future.cancel()
+            raise
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The host's own ASGI app: the mounted app's, or 503 between two."""

@@ -15,28 +15,41 @@ named after the port in a directory of the temp directory (``flock`` locks belon
 file description, so two reservations in one process exclude each other too). The files are
 left in place: removing one another process has just opened would let two processes lock two
 different files for one port. Where neither can be had, a port is planned unreserved.
+
+The harness's own listeners (the mock provider, the app host, an in-process app's server) take
+their ports the same way (:func:`listening_socket`): a port the system hands them that another
+process of the harness has planned for its app is skipped (that app would find its port taken,
+or, on another address of the port, its browser would reach the wrong server), and the port
+they get is reserved while they listen.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import socket
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from mock_idp.serving import LISTEN_BACKLOG, bind_socket
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - not POSIX
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["PortReservation", "reservation_dir", "reserve"]
+__all__ = ["PLAN_ATTEMPTS", "PortReservation", "held_listener", "listening_socket",
+           "reservation_dir", "reserve", "unreserved_port"]
 
 ABSTRACT_PREFIX = "\0sso-harness-port-"
 _HELD = (errno.EADDRINUSE, errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES)
+
+PLAN_ATTEMPTS = 32
+"""How many ports :func:`unreserved_port` looks at before it takes one unreserved."""
 
 
 def reservation_dir() -> Path:
@@ -104,3 +117,52 @@ def _lock_file(port: int, folder: Path) -> PortReservation | None:
         os.close(fd)
         return None if exc.errno in _HELD else PortReservation(port)  # ENOLCK: unreserved
     return PortReservation(port, lambda: os.close(fd))  # the only descriptor: its lock goes
+
+
+def unreserved_port(bind: Callable[[], socket.socket]
+                    ) -> tuple[socket.socket, PortReservation | None]:
+    """A socket ``bind`` bound to a port the system picked (port 0), with that port reserved.
+    The sockets of the ports another process holds stay bound until one is found, so the
+    system never hands the same one back, and are closed then. After :data:`PLAN_ATTEMPTS`
+    held ports, the last one, unreserved."""
+    with contextlib.ExitStack() as skipped:
+        for _ in range(PLAN_ATTEMPTS - 1):
+            sock = bind()
+            if (reservation := reserve(int(sock.getsockname()[1]))) is not None:
+                return sock, reservation
+            skipped.enter_context(contextlib.closing(sock))
+        sock = bind()
+        return sock, reserve(int(sock.getsockname()[1]))
+
+
+def listening_socket(host: str, port: int = 0) -> tuple[socket.socket, PortReservation | None]:
+    """A socket listening on ``host`` (:func:`mock_idp.serving.bind_socket`) for a server of
+    the harness's own, with its port's reservation: with port 0, on a port no other process
+    of the harness holds. The ports skipped are bound without listening, with
+    ``SO_REUSEADDR``, so an app starting on one in the meantime can bind it as well. A given
+    port is taken as it is (someone asked for it), reserved if it can be."""
+    if port:
+        sock = bind_socket(host, port)
+        return sock, reserve(port)
+    sock, reservation = unreserved_port(lambda: bind_socket(host, 0, listen=False))
+    try:
+        sock.listen(LISTEN_BACKLOG)
+    except OSError:
+        sock.close()
+        if reservation is not None:
+            reservation.release()
+        raise
+    return sock, reservation
+
+
+@contextlib.contextmanager
+def held_listener(host: str, port: int = 0) -> Iterator[socket.socket]:
+    """:func:`listening_socket` for a block: the socket is closed as it ends (a server
+    served on it may close it before), then its port's reservation is let go."""
+    sock, reservation = listening_socket(host, port)
+    try:
+        with contextlib.closing(sock):
+            yield sock
+    finally:
+        if reservation is not None:
+            reservation.release()

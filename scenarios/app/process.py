@@ -19,12 +19,12 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING
 
+from scenarios.app.interrupts import STOPPING, interrupted_by, stop_starting
 from scenarios.app.port_owner import other_listener
 
 if TYPE_CHECKING:
@@ -36,6 +36,7 @@ __all__ = ["AppProcess", "AppRefusedSettings", "AppStartError", "answers", "exit
            "interrupted_by", "probe", "start_command", "stop_starting", "with_output"]
 
 READY_STATUSES = frozenset({*range(200, 400), 400, 401, 402, 403})
+_NOT_YET = (502, 503, 504)  # what an app still starting, or a proxy before it, answers
 STOP_GRACE_SECONDS = 5.0
 OUTPUT_TAIL_LINES = 40
 WATCH_SECONDS = 0.25
@@ -71,20 +72,22 @@ def with_output(message: str, output: str) -> str:
 class AppStartError(RuntimeError):
     """The app did not become ready; ``output`` is what its command printed (its last
     :data:`~scenarios.app_logs.APP_OUTPUT_LINES` lines), of which the message gives the last
-    :data:`OUTPUT_TAIL_LINES`."""
+    :data:`OUTPUT_TAIL_LINES`; ``still_starting``: its command still ran when its ``timeout``
+    was up, its ready URL unanswered (an app slow to start, or not listening where probed)."""
 
-    def __init__(self, message: str, output: str = "") -> None:
-        self.message = message
-        self.output = output
+    def __init__(self, message: str, output: str = "", *, still_starting: bool = False) -> None:
+        self.message, self.output, self.still_starting = message, output, still_starting
         super().__init__(with_output(message, output))
 
     def hinted(self, hint: str | None) -> AppStartError:
         """The same error with ``hint`` after its message (itself when there is none)."""
-        return self if hint is None else AppStartError(f"{self.message}; {hint}", self.output)
+        return self if hint is None else AppStartError(
+            f"{self.message}; {hint}", self.output, still_starting=self.still_starting)
 
     def masked(self, hide: Callable[[str], str]) -> AppStartError:
         """The same error with ``hide`` applied to its message and the app's output."""
-        return AppStartError(hide(self.message), hide(self.output))
+        return AppStartError(hide(self.message), hide(self.output),
+                             still_starting=self.still_starting)
 
 
 class AppRefusedSettings(AppStartError):
@@ -248,7 +251,7 @@ def start_command(command: str | Sequence[str], *, env: Mapping[str, str], cwd: 
     :class:`~scenarios.app.orphan_guard.OrphanGuard` stops it should this process die first."""
     from scenarios.app.orphan_guard import OrphanGuard  # not at the plugin's every start
 
-    _STOPPING.clear()  # an interrupt handled before (a test's, say) holds no later start
+    STOPPING.clear()  # an interrupt handled before (a test's, say) holds no later start
     args = ["/bin/sh", "-c", command] if isinstance(command, str) else list(command)
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as sink:
@@ -269,7 +272,8 @@ def start_command(command: str | Sequence[str], *, env: Mapping[str, str], cwd: 
         if isinstance(exc, _NotReady):
             from scenarios.app_logs import APP_OUTPUT_LINES  # not at the plugin's every start
 
-            raise AppStartError(str(exc), started.output(APP_OUTPUT_LINES)) from None
+            raise AppStartError(str(exc), started.output(APP_OUTPUT_LINES),
+                                still_starting=exc.still_starting) from None
         raise
     return started
 
@@ -277,15 +281,9 @@ def start_command(command: str | Sequence[str], *, env: Mapping[str, str], cwd: 
 class _NotReady(Exception):
     """Why a started command is not ready; :func:`start_command` adds its output."""
 
-
-_STOPPING = threading.Event()
-"""Set when the run is interrupted: an app still starting (on a thread beside the worker's)
-gives up at once instead of waiting out its ``timeout``; the next start clears it."""
-
-
-def stop_starting() -> None:
-    """Make every app still waiting to become ready give up (and be stopped) now."""
-    _STOPPING.set()
+    def __init__(self, message: str, *, still_starting: bool = False) -> None:
+        super().__init__(message)
+        self.still_starting = still_starting
 
 
 def _await_ready(process: subprocess.Popen[bytes], ready_url: str, *, timeout: float,
@@ -295,7 +293,7 @@ def _await_ready(process: subprocess.Popen[bytes], ready_url: str, *, timeout: f
     other: str | None = None  # another process found answering on own_port, and since when
     other_since = 0.0
     while True:
-        if _STOPPING.is_set():
+        if STOPPING.is_set():
             raise _NotReady("the run was interrupted while the app started")
         code = process.poll()
         if code is not None:
@@ -323,12 +321,15 @@ def _await_ready(process: subprocess.Popen[bytes], ready_url: str, *, timeout: f
                 return  # still running: the other process forwards the port to the app
         elif time.monotonic() >= deadline:
             last = probe(ready_url, timeout=1.0, verify=verify, answer_within=1.0)
+            if last in _NOT_YET:  # RFC 9110 15.6.3-5: a temporary state, not a wrong URL
+                raise _NotReady(f"the app was not ready within {timeout:g} s: {ready_url} "
+                                f"still answered HTTP {last}", still_starting=True)
             if isinstance(last, int):  # it answers, but not as a ready app does
                 raise _NotReady(f"the app was not ready within {timeout:g} s: {ready_url} "
                                 f"answered HTTP {last} (ready is 2xx, 3xx or 400-403: is "
                                 "[app] ready_url a page the app serves?)")
             raise _NotReady(f"the app did not answer {ready_url} within {timeout:g} s "
-                            f"(last: {last})")
+                            f"(last: {last})", still_starting=True)
         time.sleep(pause)  # polling a readiness URL, as Playwright's webServer does
         pause = min(pause * 2, 0.2)
 
@@ -345,49 +346,3 @@ def _answer_within(deadline: float) -> float:
     """How long a readiness probe waits for an answer: :data:`SLOW_ANSWER`, or what is left
     of the app's ``timeout`` (at least 1 s)."""
     return min(max(deadline - time.monotonic(), 1.0), SLOW_ANSWER)
-
-
-class _Interrupt:
-    """A signal handler raising :class:`KeyboardInterrupt` in the main thread, once: the
-    signals that follow (a second SIGTERM, a runner's SIGTERM after the terminal's Ctrl-C) are
-    ignored, so that the teardown the first one started runs to its end."""
-
-    def __init__(self) -> None:
-        self.fired = False
-
-    def __call__(self, signum: int, frame: FrameType | None) -> None:
-        __tracebackhide__ = True  # pytest names where the main thread was, as for Ctrl-C
-        if not self.fired:
-            self.fired = True
-            stop_starting()
-            raise KeyboardInterrupt
-
-
-def _replaceable(handler: object) -> bool:
-    return handler in (signal.SIG_DFL, signal.default_int_handler) or isinstance(handler,
-                                                                                  _Interrupt)
-
-
-@contextlib.contextmanager
-def interrupted_by(*signals: signal.Signals, join_outer: bool = False) -> Iterator[None]:
-    """While the block runs, the first of ``signals`` (default: SIGTERM) raises
-    :class:`KeyboardInterrupt` in the main thread as Ctrl-C does, so the apps, servers and
-    browsers the block started are stopped on the way out; the default action would end the
-    process at once and leave each app started by a command running. A signal with a handler
-    of someone else's (or ignored) keeps it; off the main thread this does nothing. With
-    ``join_outer``, a block inside another such block takes that one's handler: once it has
-    fired, the signals that follow are ignored until the outer block ends (``run`` inside the
-    command line, which then writes the interrupted run's reports)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    current = {sig: signal.getsignal(sig) for sig in signals or (signal.SIGTERM,)}
-    outer = [before for before in current.values() if isinstance(before, _Interrupt)]
-    handler = outer[0] if outer and join_outer else _Interrupt()
-    previous = {sig: signal.signal(sig, handler)
-                for sig, before in current.items() if _replaceable(before)}
-    try:
-        yield
-    finally:
-        for sig, before in previous.items():
-            signal.signal(sig, before)

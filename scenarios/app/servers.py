@@ -24,8 +24,8 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from mock_idp.testing import bind_socket, run_in_thread
-from scenarios.app.host import AppHost
-from scenarios.app.port_reservation import PortReservation, reserve
+from scenarios.app.host import AppHost, SlowStartup
+from scenarios.app.port_reservation import PortReservation, listening_socket, unreserved_port
 from scenarios.app.process import (
     OUTPUT_TAIL_LINES,
     SLOW_ANSWER,
@@ -93,24 +93,24 @@ def _stream_addresses(host: str, port: int) -> list[tuple[int, int, int, Any]]:
                               for family, kind, proto, _, address in found))
 
 
-PLAN_ATTEMPTS = 32
-"""How many free ports :func:`_free_port` looks at before it takes one unreserved."""
-
-
 def _free_port(host: str) -> tuple[int, PortReservation | None]:
     """A port free on ``host``'s first address (its IPv4 one, if it has one), reserved
     (:mod:`~scenarios.app.port_reservation`) so that no other worker of the harness is handed
-    it while this one's app may run. The sockets of the ports another worker holds stay bound
-    until one is found, so the system never hands the same one back."""
+    it while this one's app may run."""
     family, kind, proto, address = _stream_addresses(host, 0)[0]
-    with contextlib.ExitStack() as probes:
-        for _ in range(PLAN_ATTEMPTS):
-            sock = probes.enter_context(contextlib.closing(socket.socket(family, kind, proto)))
+
+    def probe() -> socket.socket:
+        sock = socket.socket(family, kind, proto)
+        try:
             sock.bind(address)
-            port = int(sock.getsockname()[1])
-            if (reservation := reserve(port)) is not None:
-                return port, reservation
-    return port, None
+        except OSError:
+            sock.close()
+            raise
+        return sock
+
+    sock, reservation = unreserved_port(probe)
+    with contextlib.closing(sock):
+        return int(sock.getsockname()[1]), reservation
 
 
 def port_in_use(host: str, port: int) -> bool:
@@ -140,7 +140,7 @@ def plan_address(profile: AppProfile, *, port: int = 0) -> AppAddress:
     host = urlsplit(template.replace("{port}", "0")).hostname or LOOPBACK
     sock = reservation = None
     if profile.app.mode == "asgi":
-        sock = bind_socket(host, port)
+        sock, reservation = listening_socket(host, port)
         port = int(sock.getsockname()[1])
     elif not port:
         port, reservation = _free_port(host)
@@ -301,14 +301,22 @@ class AppServer:
             profile_dir = self.profile.path.parent if self.profile.path is not None else None
             self.asgi_app = _built(app.asgi, _factory(app.asgi, profile_dir), launch,
                                    self._masking(values))
-            if self.host is not None:
-                self._running.enter_context(self.host.mounted(self.asgi_app))  # type: ignore[arg-type]
-                return
-            sock = self.address.sock
-            if sock is None or sock.fileno() == -1:
-                sock = bind_socket(urlsplit(self.base_url).hostname or LOOPBACK,
-                                   self.address.port)
-            self._running.enter_context(run_in_thread(self.asgi_app, sock=sock))  # type: ignore[arg-type]
+            try:
+                if self.host is not None:
+                    self._running.enter_context(self.host.mounted(
+                        self.asgi_app, timeout=app.timeout))  # type: ignore[arg-type]
+                    return
+                sock = self.address.sock
+                if sock is None or sock.fileno() == -1:
+                    sock = bind_socket(urlsplit(self.base_url).hostname or LOOPBACK,
+                                       self.address.port)
+                self._running.enter_context(run_in_thread(
+                    self.asgi_app, sock=sock, startup_timeout=app.timeout))  # type: ignore[arg-type]
+            except (TimeoutError, RuntimeError) as exc:  # its lifespan startup failed, or
+                slow = isinstance(exc, (TimeoutError, SlowStartup))  # outlasted [app] timeout
+                raise AppStartError(f"asgi = {app.asgi!r}: {exc}" + (
+                    f"; {self._timeout_hint('the app may only be slow to start')}"
+                    if slow else "")) from None
             return
         assert app.command is not None
         if answers(ready_url, verify=False):
@@ -322,7 +330,9 @@ class AppServer:
                 ready_url=ready_url, timeout=app.timeout, verify=False,
                 own_port=self.address.port if app.picks_port else None)
         except AppStartError as exc:
-            raise exc.masked(self._masking(values)).hinted(self._port_hint()) from None
+            raise exc.masked(self._masking(values)).hinted(
+                self._port_hint() or (self._timeout_hint() if exc.still_starting else None)
+            ) from None
         self._running.callback(self.process.stop)
         if self._exit_watchers:
             self.process.watch(self._exited)
@@ -338,6 +348,16 @@ class AppServer:
         return ("the command and [app.env] never name {port} or {base_url}, so the app cannot "
                 "know the port the harness picked for it: pass it (e.g. --port {port}, or "
                 "PORT = \"{port}\" in [app.env]), or give [app] base_url the app's own port")
+
+    def _timeout_hint(self, why: str = "its command was still running, so the app may only "
+                      "be slow to start") -> str:
+        """Where to give an app that is only slow to start more time: its command still ran
+        when the wait for its ready URL was up, or its lifespan startup had not finished (two
+        workers starting apps at once, or a loaded CI machine, make a start slower than on a
+        developer's machine)."""
+        where = where_written(self.profile, "app", "timeout").rstrip(": ")
+        return (f"{why}: give it more time with [app] timeout (now "
+                f"{self.profile.app.timeout:g} s{'; ' + where if where else ''})")
 
     @staticmethod
     def _masking(values: Mapping[str, str]) -> Callable[[str], str]:

@@ -164,3 +164,45 @@ def test_an_asgi_spec_that_names_no_factory_says_what_to_write(
     assert SECRET not in str(caught.value)
     if name == "broken":
         assert "objects_app.py:11" in str(caught.value)
+
+
+def test_an_app_still_starting_when_its_timeout_is_up_is_told_where_to_give_it_more_time(
+        tmp_path: Path) -> None:
+    """Its command still runs, its ready URL never answers, or answers 503 as a health URL
+    does while the app loads (RFC 9110 15.6.4: a temporary state, not a wrong ready_url): the
+    error names [app] timeout, where the profile sets it; a command that exits before its
+    ready URL answered does not."""
+    def start(command: str, timeout: str) -> AppStartError:
+        profile_file = tmp_path / "app.toml"
+        profile_file.write_text(f"[app]\ncommand = {command!r}\n{timeout}" + SECTIONS,
+                                encoding="utf-8")
+        profile = parse_profile(profile_file.read_text(encoding="utf-8"), path=profile_file)
+        with (pytest.raises(AppStartError) as caught,
+              AppServer(profile, plan_address(profile), workdir=tmp_path) as server):
+            server.start({})
+        return caught.value
+
+    hint = ("; its command was still running, so the app may only be slow to start: give it "
+            f"more time with [app] timeout (now 0.5 s; {tmp_path / 'app.toml'}:3)")
+    slow = f"exec {sys.executable} -c 'import time; time.sleep(60)' {{port}}"
+    error = start(slow, "timeout = 0.5\n")
+    assert error.message.endswith(
+        f" within 0.5 s (last: cannot connect (connection refused)){hint}"), error.message
+    (tmp_path / "warming.py").write_text(WARMING_UP, encoding="utf-8")
+    error = start(f"exec {sys.executable} {tmp_path / 'warming.py'} {{port}}", "timeout = 0.5\n")
+    assert error.message.endswith(" still answered HTTP 503" + hint), error.message
+    assert "[app] timeout" not in start("exit 4 # {port}", "timeout = 0.5\n").message
+
+
+WARMING_UP = """\
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+class Warming(BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(503)  # as a health URL answers while the app loads
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Warming).serve_forever()
+"""

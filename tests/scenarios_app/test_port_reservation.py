@@ -1,23 +1,28 @@
 """Two workers of a run never plan one port for their apps: each planned port is reserved
-across the harness's processes while its app may run, and planning skips a reserved one."""
+across the harness's processes while its app may run, and planning skips a reserved one; nor
+do the harness's own servers (the mock provider, the app host, an in-process app's) take one."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import statistics
 import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from sample_apps import SECTIONS
 
 from scenarios.app import parse_profile
+from scenarios.app.host import AppHost
 from scenarios.app.port_reservation import reserve
 from scenarios.app.profile import AppProfile
 from scenarios.app.servers import AppServer, plan_address
+from scenarios.shared_servers import start_provider
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -127,3 +132,52 @@ def test_a_restarted_app_keeps_its_port_reserved(tmp_path: Path) -> None:
         assert server.address.reservation is not None and server.address.reservation.held
         assert reserve(server.address.port) is None
     assert not server.address.reservation.held
+
+
+
+@contextlib.contextmanager
+def _provider(_: Path) -> Iterator[int]:
+    with start_provider() as provider:
+        yield provider.server.port
+
+
+@contextlib.contextmanager
+def _app_host(_: Path) -> Iterator[int]:
+    with AppHost() as host:
+        yield host.port
+
+
+@contextlib.contextmanager
+def _asgi_app(tmp_path: Path) -> Iterator[int]:
+    """An in-process app's own server (no host): its socket is bound as its address is planned,
+    before the app is built."""
+    profile = parse_profile('[app]\nasgi = "unbuilt_app:create"\n' + SECTIONS,
+                            path=tmp_path / "asgi.toml")
+    with AppServer(profile, plan_address(profile), workdir=tmp_path) as server:
+        yield server.address.port
+
+
+LISTENERS: dict[str, Callable[[Path], contextlib.AbstractContextManager[int]]] = {
+    "mock provider": _provider, "app host": _app_host, "in-process app's server": _asgi_app}
+
+
+@pytest.mark.parametrize("listener", LISTENERS)
+def test_a_listener_of_the_harness_skips_a_port_another_worker_planned_and_reserves_its_own(
+        listener: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One worker plans a port for its command app (found free, let go, reserved); the system
+    hands the same port to another worker's own server, which must take another, or the app
+    would find its port taken (or the browser reach the wrong server)."""
+    command_app = _profile(tmp_path)
+    port = _free_port()
+    _system_hands(monkeypatch, [port, port])
+    planned = plan_address(command_app)  # the first worker's
+    assert planned.port == port
+    try:
+        with LISTENERS[listener](tmp_path) as served:  # the second worker's
+            assert served != port
+            assert reserve(served) is None  # no third worker plans its app on it
+        again = reserve(served)
+        assert again is not None and again.held  # let go with its server
+        again.release()
+    finally:
+        AppServer(command_app, planned, workdir=tmp_path).stop()
