@@ -41,6 +41,7 @@ from scenarios.app.failure_probe import (
     probe_failure_page,
     same_server,
 )
+from scenarios.app.output_causes import explained
 from scenarios.app.process import OUTPUT_TAIL_LINES, with_output
 from scenarios.app.profile import AppProfile
 from scenarios.app.self_posting import SCRIPT, posts_itself, submit
@@ -62,7 +63,6 @@ __all__ = ["Finding", "check_profile", "probe_events"]
 _META_REFRESH = re.compile(
     r"""<meta\s+http-equiv\s*=\s*["']?refresh["']?\s+content\s*=\s*(["'])\s*0\s*;\s*"""
     r"""url\s*=\s*["']?(?P<url>[^"'>]+?)["']?\s*\1""", re.IGNORECASE)
-
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,7 @@ class _Report:
     """What an app started by its command printed last (its traceback behind an "HTTP 500"):
     given once, with the finding that follows the first 5xx it answered."""
     app_base: str = ""
+    profile: AppProfile | None = None
     _server_error: bool = False
 
     def watch(self, response: httpx.Response) -> None:
@@ -98,7 +99,8 @@ class _Report:
 
     def add(self, level: Level, text: str) -> None:
         if self._server_error and self.app_output is not None:
-            text = with_output(text, self.app_output())
+            output = self.app_output()
+            text = explained(with_output(text, output), output, self.profile)
             self.app_output = None  # once per check
         self._server_error = False
         if self.hide is not None:
@@ -333,16 +335,14 @@ def check_profile(path: Path, *, out: TextIO) -> int:
             report.add("PROBLEM", str(problem))
         return 1
     report.add("ok", f"profile {path} is valid ({profile.name})")
+    report.profile = profile
     with contextlib.ExitStack() as running:
         running.enter_context(app_logs.silenced())  # its findings say what the servers saw
         try:
             stack: LiveStack = running.enter_context(
                 live_stack(StackOptions(app=profile, connection=False)))
-        except AppStartError as exc:
-            report.add("PROBLEM", str(exc))
-            return 1
-        except StackError as exc:
-            report.add("PROBLEM", str(exc))
+        except (AppStartError, StackError) as exc:
+            report.add("PROBLEM", explained(str(exc), getattr(exc, "output", ""), profile))
             return 1
         app = stack.app
         report.hide = value_mask(known_values(stack))

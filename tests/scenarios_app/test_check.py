@@ -359,6 +359,23 @@ def test_an_app_that_answers_500_has_its_output_shown_once(tmp_path: Path) -> No
                for line in lines), lines
 
 
+def test_an_app_whose_output_shows_a_known_cause_gets_the_fix_under_it(tmp_path: Path) -> None:
+    """MSAL Python refuses the mock's http authority in words of its own; the check names the
+    profile's fix on the line after the app's output."""
+    path = failing_profile(tmp_path, "500")
+    path.write_text(path.read_text().replace("[app.env]\n", (
+        "[app.env]\nFAILING_WITH = \"ValueError: Your given address (http://localhost:1/t) "
+        "should consist of an https url with hostname\"\n")))
+    code, lines = _check(path)
+    assert code == 1
+    start = next(i for i, line in enumerate(lines) if "sign-in URL 'login'" in line)
+    assert lines[start + 1] == "--- the app's output (last lines) ---", lines
+    assert lines[start + 2].startswith("ValueError: Your given address"), lines
+    assert lines[start + 4] == ("hint: MSAL takes only https authorities: set [provider] https = "
+                                "true, and hand the app {ca_file} (the mock's CA) in [app.env]"
+                                ), lines
+
+
 class _OtherApp(Pages):
     def page(self, path: str) -> tuple[int, str]:
         return 200, "<h1>Another app altogether</h1>"
