@@ -113,8 +113,10 @@ def deliver_to_failure_page(page: Page, stack: LiveStack, answer: Answer, kind: 
         missing, sep, instead = str(exc).partition("; ")
         if not again or not sep:
             raise
-        restart = (f"the app did not take this answer but started a new sign-in (it sent the "
-                   f"browser to the provider's authorize endpoint again, {shown_url(again[0])})")
+        url = shown_url(again[0])
+        restart = ("the app did not take this answer but started a new sign-in (it sent the "
+                   "browser to the provider's authorize endpoint again"
+                   f"{'' if url in instead else ', ' + url})")
         if instead.startswith(ACCEPTED):
             instead = (f"{restart}, which the provider's session answered at once: someone is "
                        f"signed in by that new sign-in{instead.removeprefix(ACCEPTED)}")
