@@ -482,7 +482,9 @@ me_url = "/me"
         assert code == 1, lines
         assert found.endswith("answered HTTP 200 with a page instead of sending the browser to "
                               "the provider (the scenarios expect a redirect: no click on a "
-                              "page in between)"), found
+                              "page in between); it shows a 'Sign in' button: for a customer "
+                              "sign-in page that waits for that click, name it in the profile "
+                              "as [sign_in] control = \"Sign in\""), found
 
 
 def form_begin_app(launch: AppLaunch) -> Starlette:
