@@ -376,6 +376,31 @@ def test_an_app_whose_output_shows_a_known_cause_gets_the_fix_under_it(tmp_path:
                                 ), lines
 
 
+def test_an_app_that_does_not_start_gets_the_known_cause_under_its_output(
+        tmp_path: Path) -> None:
+    """An app that builds its MSAL client as it starts stops there on the mock's http
+    authority: the start failure names the fix too."""
+    path = tmp_path / "stops.toml"
+    script = ("import sys; print('ValueError: Your given address (http://localhost:1/t) should "
+              "consist of an https url'); sys.exit(1)")
+    path.write_text(f"""\
+[app]
+command = ["{sys.executable}", "-c", "{script}", "{{port}}"]
+[provider]
+redirect_uris = ["{{base_url}}/cb"]
+[sign_in]
+urls = {{ login = "/login" }}
+[signed_in]
+me_url = "/me"
+""", encoding="utf-8")
+    code, lines = _check(path)
+    assert code == 1
+    assert lines[-2:] == [
+        "ValueError: Your given address (http://localhost:1/t) should consist of an https url",
+        "hint: MSAL takes only https authorities: set [provider] https = true, and hand the app "
+        "{ca_file} (the mock's CA) in [app.env]"], lines
+
+
 class _OtherApp(Pages):
     def page(self, path: str) -> tuple[int, str]:
         return 200, "<h1>Another app altogether</h1>"
