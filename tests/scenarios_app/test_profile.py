@@ -171,6 +171,24 @@ def test_a_typo_is_named_with_its_line_and_the_key_meant(tmp_path: Path) -> None
                in p for p in problems), problems
 
 
+def test_a_key_written_under_another_table_is_named_with_the_table_it_belongs_in(
+        tmp_path: Path) -> None:
+    """``https`` under ``[app]`` (or above the first table) is ``[provider] https``; ``me_url``
+    under ``[sign_in]`` is ``[signed_in] me_url``, not the close name ``urls`` of its table."""
+    stray = 'me_url = "/a"'
+    text = ("https = true\n" + MINIMAL.replace("[app]\n", "[app]\nhttps = true\n")
+            .replace("[sign_in]\n", f"[sign_in]\n{stray}\n"))
+    problems = _problems(tmp_path, text)
+    lines = text.splitlines()
+    where = f"{tmp_path / 'profile.toml'}:"
+    assert problems == [
+        f"{where}1: https: unknown key here (it belongs in [provider])",
+        f"{where}{lines.index('[app]') + 2}: app.https: unknown key here (it belongs in "
+        "[provider])",
+        f"{where}{lines.index(stray) + 1}: sign_in.me_url: unknown key here (it belongs in "
+        "[signed_in])"], problems
+
+
 def test_an_ill_typed_value_is_named(tmp_path: Path) -> None:
     problems = _problems(tmp_path, MINIMAL.replace('[app]\n', '[app]\ntimeout = "30"\n'))
     assert problems == [f"{tmp_path / 'profile.toml'}:4: app.timeout: must be a number, "
