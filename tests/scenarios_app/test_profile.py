@@ -437,6 +437,15 @@ def test_a_misspelt_shipped_name_gets_the_shipped_names(tmp_path: Path) -> None:
     assert "nor is it" not in str(caught.value), "a path to a file of its own gets no hint"
 
 
+def test_a_misspelt_profile_file_gets_the_file_of_a_close_name_beside_it(tmp_path: Path) -> None:
+    (tmp_path / "myapp.toml").write_text(MINIMAL, encoding="utf-8")
+    with pytest.raises(ProfileError) as caught:
+        load_profile(tmp_path / "myap.toml")
+    assert str(caught.value.problems[0]).endswith(
+        f"cannot read the profile: No such file or directory; did you mean "
+        f"{str(tmp_path / 'myapp.toml')!r}?"), caught.value
+
+
 def test_skip_reasons_name_the_missing_keys(tmp_path: Path) -> None:
     profile = load_profile(_write(tmp_path, MINIMAL))
     assert skip_reason({"customer-sso"}, profile) is None
