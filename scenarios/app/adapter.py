@@ -43,8 +43,12 @@ if TYPE_CHECKING:
 
     from scenarios.app.servers import AppServer
 
-__all__ = ["AppAdapter", "ProfileAdapter", "SignedInElsewhere", "Someone", "Unsupported"]
+__all__ = ["ACCEPTED", "AppAdapter", "ProfileAdapter", "SignedInElsewhere", "Someone",
+           "Unsupported"]
 
+ACCEPTED = "the app accepted the sign-in: someone is signed in"
+"""How a failure message says that the app signed someone in instead of showing its failure
+page (:meth:`ProfileAdapter._instead`)."""
 ME_POLL_MS = 100
 FIRST_LOOK_MS = 1000
 """How long a text may take to appear on a page still loading, before the page is let settle."""
@@ -595,7 +599,7 @@ class ProfileAdapter:
         if "session-check" in self.capabilities:
             with contextlib.suppress(Exception):
                 if self.is_signed_in(page):
-                    return f"the app accepted the sign-in: someone is signed in, and {shown}"
+                    return f"{ACCEPTED}, and {shown}"
         return shown
 
     def logged_error(self, reference: str) -> Mapping[str, object] | None:

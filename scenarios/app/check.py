@@ -15,13 +15,11 @@ the scenarios' part). Each finding is one line; any ``PROBLEM`` makes the exit c
 from __future__ import annotations
 
 import contextlib
-import html
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, TextIO
-from urllib.parse import parse_qs, urljoin, urlsplit
+from typing import TYPE_CHECKING, TextIO
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
@@ -33,17 +31,16 @@ from mock_idp.protocol.tenants import ORGANIZATIONS
 from scenarios.app.calls import CallError
 from scenarios.app.failure_probe import (
     LOOPBACK,
-    MAX_APP_REDIRECTS,
     Level,
     host_of,
     origin_of,
-    page_says,
     probe_failure_page,
     same_server,
 )
+from scenarios.app.follow import follow_to_provider
+from scenarios.app.output_causes import explained
 from scenarios.app.process import OUTPUT_TAIL_LINES, with_output
 from scenarios.app.profile import AppProfile
-from scenarios.app.self_posting import SCRIPT, posts_itself, submit
 from scenarios.app.servers import AppStartError
 from scenarios.app.sign_in_control import control_target
 from scenarios.app.validation import ProfileError
@@ -56,14 +53,6 @@ if TYPE_CHECKING:
     from scenarios.live import LiveStack
 
 __all__ = ["Finding", "check_profile", "probe_events"]
-
-# An immediate <meta http-equiv="refresh" content="0; URL=..."> sends the browser on with no
-# click, like a redirect (Microsoft's identity package starts its sign-in this way).
-_META_REFRESH = re.compile(
-    r"""<meta\s+http-equiv\s*=\s*["']?refresh["']?\s+content\s*=\s*(["'])\s*0\s*;\s*"""
-    r"""url\s*=\s*["']?(?P<url>[^"'>]+?)["']?\s*\1""", re.IGNORECASE)
-
-
 
 @dataclass(frozen=True)
 class Finding:
@@ -88,6 +77,7 @@ class _Report:
     """What an app started by its command printed last (its traceback behind an "HTTP 500"):
     given once, with the finding that follows the first 5xx it answered."""
     app_base: str = ""
+    profile: AppProfile | None = None
     _server_error: bool = False
 
     def watch(self, response: httpx.Response) -> None:
@@ -98,7 +88,8 @@ class _Report:
 
     def add(self, level: Level, text: str) -> None:
         if self._server_error and self.app_output is not None:
-            text = with_output(text, self.app_output())
+            output = self.app_output()
+            text = explained(with_output(text, output), output, self.profile)
             self.app_output = None  # once per check
         self._server_error = False
         if self.hide is not None:
@@ -112,67 +103,26 @@ class _Report:
         return sum(f.level == "PROBLEM" for f in self.findings)
 
 
-def _follow_to_provider(http: httpx.Client, url: str, app_base: str
-                        ) -> tuple[str, str | None, Literal["page", "posting", "script"] | None]:
-    """Follow the app's own redirects from ``url``; return (what happened, URL that left the
-    app or ``None``, whether it ended on a page of the app: ``"posting"`` for one that may post
-    itself on (:func:`~scenarios.app.self_posting.posts_itself`) when posting its form as it
-    would leads nowhere, ``"script"`` for another with a script, which may send
-    the browser on by itself, else ``"page"``, which waits for a click)."""
-    current = url
-    for _ in range(MAX_APP_REDIRECTS):
-        try:
-            response = http.get(current, follow_redirects=False)
-        except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            return f"cannot be opened: {str(exc) or type(exc).__name__}", None, None
-        refresh = _META_REFRESH.search(response.text) if response.is_success else None
-        location = (response.headers["location"] if response.is_redirect
-                    else html.unescape(refresh.group("url")) if refresh is not None else None)
-        if location is not None:
-            target = urljoin(current, location)
-            if host_of(target) != host_of(app_base):
-                return "redirects away", target, None
-            current = target
-            continue
-        if response.is_success and (action := posts_itself(response, app_base)) is not None:
-            if (posted_to := submit(http, response, action)) is not None:
-                if host_of(posted_to) != host_of(app_base):
-                    return "redirects away", posted_to, None
-                current = posted_to
-                continue
-            return (f"is a page whose script may post its form to {action} as it loads (an app "
-                    "whose sign-in starts only by a POST, as Auth.js's does): the check runs no "
-                    "script and cannot follow it, the scenarios' browser does (a page that "
-                    "waits for a click fails them)"), None, "posting"
-        if response.is_success and SCRIPT.search(response.text) is not None:
-            # next-auth v4's signIn() fetches the CSRF token, POSTs by fetch and then sets
-            # window.location: a script with no form in the page, as MSAL.js's loginRedirect.
-            return ("is a page whose script may start the sign-in as it loads (next-auth v4's "
-                    "signIn(), MSAL.js): the check runs no script and cannot follow it, the "
-                    "scenarios' browser does (a page that waits for a click fails them)"
-                    ), None, "script"
-        if response.is_success:
-            return (f"answered HTTP {response.status_code} with a page instead of sending the "
-                    "browser to the provider (the scenarios expect a redirect: no click on a "
-                    "page in between)"), None, "page"
-        return f"answered HTTP {response.status_code}{page_says(response)}", None, None
-    return f"redirects more than {MAX_APP_REDIRECTS} times within the app", None, None
-
-
 def _check_sign_in(report: _Report, http: httpx.Client, label: str, url: str, *, app_base: str,
                    idp_base: str, client_id: str, redirect_uris: set[str], spa: bool,
                    audience: str, picks_port: bool, control: str | None = None
                    ) -> str | None:
-    """Check one sign-in URL (and the link ``control`` names on its page); the authorization
-    request it sends the browser to when it is right, else ``None``."""
-    what, left_to, on_page = _follow_to_provider(http, url, app_base)
+    """Check one sign-in URL (and the link ``control`` names on its page: ``""`` for none, and
+    ``None`` for a protected URL, where no click applies); the authorization request it sends
+    the browser to when it is right, else ``None``."""
+    what, left_to, on_page = follow_to_provider(http, url, app_base,
+                                                clickable=control is not None)
     if left_to is None and on_page and control:
         if (target := control_target(http, url, control)) is None:
             report.add("note", f"{label} ({url}) is a page whose [sign_in] control {control!r} "
                        "the scenarios' browser clicks: the check runs no browser and cannot "
                        "follow a click (it follows only a link of that name in the page)")
             return None
-        what, left_to, on_page = _follow_to_provider(http, target, app_base)
+        # A link straight to the provider (a page that renders the authorize URL as its link,
+        # as Microsoft's MSAL Python web-app sample's "Sign In" does) has left the app.
+        what, left_to, on_page = (("redirects away", target, None)
+                                  if host_of(target) != host_of(app_base)
+                                  else follow_to_provider(http, target, app_base))
     if left_to is None and on_page and spa:
         report.add("note", f"{label} ({url}) is a page: a single-page app's script starts the "
                    "sign-in, which only the scenarios' browser runs")
@@ -333,16 +283,14 @@ def check_profile(path: Path, *, out: TextIO) -> int:
             report.add("PROBLEM", str(problem))
         return 1
     report.add("ok", f"profile {path} is valid ({profile.name})")
+    report.profile = profile
     with contextlib.ExitStack() as running:
         running.enter_context(app_logs.silenced())  # its findings say what the servers saw
         try:
             stack: LiveStack = running.enter_context(
                 live_stack(StackOptions(app=profile, connection=False)))
-        except AppStartError as exc:
-            report.add("PROBLEM", str(exc))
-            return 1
-        except StackError as exc:
-            report.add("PROBLEM", str(exc))
+        except (AppStartError, StackError) as exc:
+            report.add("PROBLEM", explained(str(exc), getattr(exc, "output", ""), profile))
             return 1
         app = stack.app
         report.hide = value_mask(known_values(stack))
@@ -362,8 +310,9 @@ def check_profile(path: Path, *, out: TextIO) -> int:
         with httpx.Client(timeout=10, verify=False,
                           event_hooks={"response": [report.watch]}) as http:
             registered = {app.url(u) for u in profile.provider.redirect_uris}
-            targets = [(f"sign-in URL {u.name!r}", app.url(u.url), profile.sign_in.control)
-                       for u in profile.sign_in.urls]
+            targets: list[tuple[str, str, str | None]] = [
+                (f"sign-in URL {u.name!r}", app.url(u.url), profile.sign_in.control or "")
+                for u in profile.sign_in.urls]
             targets += [(f"protected URL {u}", app.url(u), None)
                         for u in profile.sign_in.protected_urls]
             started = [_check_sign_in(report, http, label, url, app_base=app.base_url,

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from scenarios.app.interrupts import STOPPING, interrupted_by, stop_starting
 from scenarios.app.port_owner import other_listener
+from scenarios.terminal_codes import without_sequences
 
 if TYPE_CHECKING:
     import ssl
@@ -153,12 +154,14 @@ class AppProcess:
         return self.process.pid
 
     def output(self, lines: int = OUTPUT_TAIL_LINES) -> str:
-        """The last ``lines`` lines the command printed (stdout and stderr)."""
+        """The last ``lines`` lines the command printed (stdout and stderr), without a
+        terminal's colours and cursor moves (Flask's and Werkzeug's coloured lines), as the
+        report's logs keep them: a message or ``app check`` quotes the text."""
         try:
             text = self.log.read_text(encoding="utf-8", errors="replace")
         except OSError:
             return ""
-        return "\n".join(text.splitlines()[-lines:])
+        return "\n".join(without_sequences(text).splitlines()[-lines:])
 
     def running(self) -> bool:
         return self.exit_code() is None

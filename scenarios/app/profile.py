@@ -123,6 +123,7 @@ def parse_profile(text: str, *, path: Path | None = None) -> AppProfile:
         raise ProfileError([Problem("", f"not valid TOML: {exc}", path)]) from None
     reader = Reader(file=path, lines=LineIndex(text))
     profile = _profile(reader.table(data), path)
+    reader.place_strays()
     if reader.problems or profile is None:
         raise ProfileError(reader.problems or [Problem("", "the profile is incomplete", path)])
     return profile

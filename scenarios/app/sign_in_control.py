@@ -13,6 +13,7 @@ nor a page that already left the app or shows someone signed in.
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -24,11 +25,17 @@ if TYPE_CHECKING:
     import httpx
     from playwright.sync_api import Locator, Page
 
-__all__ = ["click_sign_in", "control_link", "control_locator", "control_target", "needs_click"]
+__all__ = ["click_sign_in", "control_hint", "control_link", "control_locator", "control_target",
+           "needs_click"]
 
 _LINK = re.compile(r"<a\b[^>]*\bhref\s*=\s*([\"'])(?P<href>[^\"']*)\1[^>]*>(?P<text>.*?)</a\s*>",
                    re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
+_CONTROL = re.compile(r"<(?P<tag>a|button)\b(?P<attrs>[^>]*)>(?P<text>.*?)</(?P=tag)\s*>",
+                      re.IGNORECASE | re.DOTALL)
+_SIGN_IN_WORDS = re.compile(r"\b(sign|log)[\s-]?(in|on)\b", re.IGNORECASE)
+"""A control's name that reads as signing in, as :mod:`scenarios.sign_in_elsewhere` finds one
+in the browser."""
 
 
 def exact_name(name: str) -> re.Pattern[str]:
@@ -96,6 +103,22 @@ def control_link(page_html: str, control: str) -> str | None:
         if " ".join(text.split()) == " ".join(control.split()):
             return html.unescape(link.group("href"))
     return None
+
+
+def control_hint(page_html: str) -> str:
+    """For ``app check``'s finding on a sign-in page that waits for a click: the profile line
+    that names its sign-in link or button (``[sign_in] control = "Sign In"``), as a run's
+    failure gives it; ``""`` for a page with none."""
+    for found in _CONTROL.finditer(page_html):
+        link = found.group("tag").lower() == "a"
+        if link and "href" not in found.group("attrs").lower():
+            continue
+        text = " ".join(html.unescape(_TAG.sub("", found.group("text"))).split())
+        if text and len(text) <= 60 and _SIGN_IN_WORDS.search(text):
+            return (f"; it shows a {text!r} {'link' if link else 'button'}: for a customer "
+                    "sign-in page that waits for that click, name it in the profile as "
+                    f"[sign_in] control = {json.dumps(text, ensure_ascii=False)}")
+    return ""
 
 
 def control_target(http: httpx.Client, url: str, control: str) -> str | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -105,10 +105,28 @@ class Reader:
     file: Path | None = None
     lines: LineIndex | None = None
     problems: list[Problem] = field(default_factory=list)
+    sections: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict)
+    """The keys each table read takes (recorded by :meth:`Table.done`)."""
+    strays: list[tuple[int, tuple[str, ...], str]] = field(default_factory=list)
+    """Unknown keys: (index of the problem, table, key)."""
 
     def problem(self, path: tuple[str, ...], message: str) -> None:
         line = self.lines.line_of(path) if self.lines is not None else None
         self.problems.append(Problem(_dotted(path), message, self.file, line))
+
+    def place_strays(self) -> None:
+        """Say where an unknown key belongs when another table takes it, rather than a close
+        name here: ``https`` written under ``[app]``, or above the first table, is ``[provider]
+        https``; ``me_url`` under ``[sign_in]`` is ``[signed_in] me_url``, not ``urls``. Called
+        once every table has been read."""
+        for index, path, key in self.strays:
+            homes = [f"[{_dotted(table)}]" for table, known in self.sections.items()
+                     if key in known and table != path and table
+                     and not any(part.isdigit() for part in table)]
+            if homes:
+                self.problems[index] = replace(
+                    self.problems[index],
+                    message=f"unknown key here (it belongs in {' or '.join(sorted(homes))})")
 
     def table(self, data: Mapping[str, object], path: tuple[str, ...] = ()) -> Table:
         return Table(self, data, path)
@@ -262,8 +280,10 @@ class Table:
     def done(self, known_hint: Iterable[str] = ()) -> None:
         """Report every key that no getter asked for."""
         known = sorted(set(known_hint) or self._seen)
+        self.reader.sections[self.path] = frozenset(known)
         for key in self.data:
             if key not in self._seen:
+                self.reader.strays.append((len(self.reader.problems), self.path, key))
                 close = difflib.get_close_matches(key, known, n=1)
                 if close:
                     self.problem(key, f"unknown key (did you mean {close[0]!r}?)")

@@ -21,7 +21,7 @@ from scenarios.catalogue.failures import (
     start_signed_in_at_company,
     up_to_stay_signed_in_first,
 )
-from scenarios.catalogue.held_answer import Answer, answer_in, deliver
+from scenarios.catalogue.held_answer import Answer, answer_in, deliver_to_failure_page
 from scenarios.catalogue.id_token_source import (
     accepted_unsent_nonce,
     also_own_access_token,
@@ -263,8 +263,8 @@ def state_tampered(ctx: Ctx) -> None:
             raise AssertionError(f"{unsent}; there is no state to alter")
         original = held.answer.params["state"]
         altered = original[:-1] + ("A" if original[-1] != "A" else "B")
-        deliver(page, held.answer.with_param("state", altered))
-        expect_failure(page, stack, "state-tampered")
+        deliver_to_failure_page(page, stack, held.answer.with_param("state", altered),
+                                "state-tampered")
 
 
 @scenario(
@@ -293,9 +293,8 @@ def state_other_browser(ctx: Ctx) -> None:
         other.wait_for_url(stack.idp_url("/**"))
     with ctx.step("that browser takes alice's answer to the callback (opens its URL, or posts "
                   "its form): the failure page, and nobody is signed in there", page=other):
-        deliver(other, held.answer)
         try:
-            expect_failure(other, stack, "state-other-browser")
+            deliver_to_failure_page(other, stack, held.answer, "state-other-browser")
         except AssertionError as exc:
             # Without a state, a PKCE verifier or nonce kept in the session may still refuse
             # it (RFC 9700 §4.7.1): the missing state is named only when nothing did, the
@@ -342,8 +341,7 @@ def state_replayed(ctx: Ctx) -> None:
             answer = replay.fresh_answer(page, stack, url)
         with ctx.step("another browser opens the callback with the used state and the new "
                       "code: the failure page", page=other):
-            deliver(other, answer)
-            expect_failure(other, stack, "state-replayed")
+            deliver_to_failure_page(other, stack, answer, "state-replayed")
 
 
 # -- partner launch and user mapping --------------------------------------------------------------

@@ -18,7 +18,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from playwright.sync_api import Page
 
-__all__ = ["Answer", "answer_in", "deliver", "posted"]
+from scenarios.app.adapter import ACCEPTED
+from scenarios.flows import expect_failure
+from scenarios.live import LiveStack
+from scenarios.navigation_log import NavigationLog, shown_url
+from scenarios.protocol_view.names import is_authorize
+
+__all__ = ["Answer", "answer_in", "deliver", "deliver_to_failure_page", "posted"]
 
 _POST_FORM_JS = """(a) => {
   const form = document.createElement("form");
@@ -86,6 +92,37 @@ def deliver(page: Page, answer: Answer) -> None:
         return
     with page.expect_navigation():
         page.evaluate(_POST_FORM_JS, {"action": answer.url, "fields": answer.fields})
+
+
+def deliver_to_failure_page(page: Page, stack: LiveStack, answer: Answer, kind: str) -> None:
+    """:func:`deliver` ``answer``, and expect the app's failure page for ``kind``. An app that
+    instead sends the browser to the provider's authorize endpoint afresh (it drops the answer
+    it refused and starts a new sign-in: an app after Microsoft's older MSAL Python web-app
+    sample passes over the ``ValueError`` of a state mismatch and redirects to a page that
+    starts one) still fails, and the message says so: what the browser then shows is that new
+    sign-in's work (signed in by the provider's session at once, or the provider's sign-in
+    page), not the app taking ``answer``."""
+    log = NavigationLog(page)
+    deliver(page, answer)
+    try:
+        expect_failure(page, stack, kind)
+    except AssertionError as exc:
+        provider = urlsplit(stack.idp.base_url).netloc
+        again = [url for url, _ in log.documents
+                 if urlsplit(url).netloc == provider and is_authorize(url)]
+        missing, sep, instead = str(exc).partition("; ")
+        if not again or not sep:
+            raise
+        url = shown_url(again[0])
+        restart = ("the app did not take this answer but started a new sign-in (it sent the "
+                   "browser to the provider's authorize endpoint again"
+                   f"{'' if url in instead else ', ' + url})")
+        if instead.startswith(ACCEPTED):
+            instead = (f"{restart}, which the provider's session answered at once: someone is "
+                       f"signed in by that new sign-in{instead.removeprefix(ACCEPTED)}")
+        else:
+            instead = f"{restart}: {instead}"
+        raise AssertionError(f"{missing}; {instead}") from exc
 
 
 class _Form(HTMLParser):

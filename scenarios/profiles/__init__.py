@@ -6,6 +6,7 @@ it.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 from pathlib import Path
 
@@ -28,9 +29,15 @@ def resolve(name_or_path: str | Path) -> Path:
 
 
 def shipped_hint(missing: Path) -> str:
-    """For a profile file that does not exist, what ``--app`` may have meant: the closest
-    shipped profile's name and all of them; ``""`` for a ``.toml`` path no shipped name is
+    """For a profile file that does not exist, what ``--app`` may have meant: a ``.toml`` file
+    of a close name beside where it was looked for (``myap.toml`` for ``myapp.toml``), else the
+    closest shipped profile's name and all of them; ``""`` for a ``.toml`` path neither is
     close to."""
+    if missing.suffix == ".toml":
+        with contextlib.suppress(OSError):
+            beside = sorted(p.name for p in missing.parent.glob("*.toml"))
+            if close_file := difflib.get_close_matches(missing.name, beside, n=1):
+                return f"did you mean {str(missing.parent / close_file[0])!r}?"
     names = builtin_names()
     close = difflib.get_close_matches(missing.stem if missing.suffix == ".toml" else missing.name,
                                       names, n=1)

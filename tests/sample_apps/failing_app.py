@@ -3,7 +3,8 @@
 code 3 without answering (an app that dies mid-scenario). ``later`` and ``killed`` answer with
 a page that leads nowhere, then end their process a moment later (code 3; SIGKILL), while the
 browser waits for what should come next. It also prints its client secret, as a careless app
-does, for the masking of what it printed.
+does, for the masking of what it printed. ``FAILING_WITH`` in its environment is what it prints
+instead of its own words (a library's error).
 
     OIDC_CLIENT_SECRET=... python failing_app.py PORT 500|exit|later|killed
 """
@@ -40,7 +41,8 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"<p>One moment...</p>")
             threading.Timer(LATER_SECONDS, _end).start()
             return
-        print(f"fatal: cannot serve {self.path}", file=sys.stderr)
+        print(os.environ.get("FAILING_WITH") or f"fatal: cannot serve {self.path}",
+              file=sys.stderr)
         print(os.environ.get("OIDC_CLIENT_SECRET", ""), file=sys.stderr, flush=True)
         if MODE == "exit":
             os._exit(3)

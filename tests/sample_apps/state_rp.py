@@ -15,7 +15,10 @@ does (next-auth v4 on ``/common``). Its home page ``/`` says who is signed in an
 sign-in: a profile may tell who is signed in by it instead of ``/me`` (``signed_in_selector``).
 With ``SIGN_IN_BUTTON`` set, ``/login`` is a page with a button of that name whose form posts
 back to ``/login``, which then starts the sign-in (a "Sign in with Microsoft" page); with
-``SIGN_IN_LINK = "1"`` too, a link of that name to ``/login?go=1``, which starts it.
+``SIGN_IN_LINK = "1"`` too, a link of that name to ``/login?go=1``, which starts it. With
+``RESTART = "1"`` a state it refuses sends the browser to ``/login`` again, no failure page (an
+app after Microsoft's older MSAL Python web-app sample, which passes over the ``ValueError`` of a
+state mismatch and redirects to its home page, whose sign-in starts by itself).
 
 It checks nothing else of the sign-in (the ID token is read, not verified): it is here for
 its ``state``.
@@ -51,7 +54,8 @@ SESSION_COOKIE = "session"
 def state_profile(directory: Path, *, bind: bool, weak: bool = False,
                   form_post: bool = False, id_token: bool = False,
                   check_dates: bool = False, signed_in_selector: str | None = None,
-                  button: str = "", control: str | None = None, link: bool = False) -> Path:
+                  button: str = "", control: str | None = None, link: bool = False,
+                  restart: bool = False) -> Path:
     """A profile for this app, binding the state to the browser or not; ``weak``: the app
     asks only that the browser has some login cookie of its own, not the one issued with the
     state; ``form_post``: it asks for ``response_mode=form_post``; ``id_token``: for an ID
@@ -59,7 +63,8 @@ def state_profile(directory: Path, *, bind: bool, weak: bool = False,
     ``signed_in_selector``: who is signed in is told by the home page and this selector, not
     by ``/me`` (``#signed-in-as`` shows only while someone is, ``h1`` always); ``button``: the
     name of the button its sign-in page waits for a click on (a link, with ``link``),
-    ``control``: the profile's ``[sign_in] control``."""
+    ``control``: the profile's ``[sign_in] control``; ``restart``: a refused state starts a
+    new sign-in instead of the failure page."""
     mode = "weak" if weak else str(int(bind))
     form_post = form_post or id_token
     flow = "-id-token" if id_token else "-form-post" if form_post else ""
@@ -68,7 +73,7 @@ def state_profile(directory: Path, *, bind: bool, weak: bool = False,
     clicked = (f"-{len(button)}-{len(control or '')}{'-link' if link else ''}"
                if button or control else "")
     path = directory / (f"state-{mode}{flow}{'-dated' if check_dates else ''}{by_page}"
-                        f"{clicked}.toml")
+                        f"{clicked}{'-restart' if restart else ''}.toml")
     signed_in = ('me_url = "/me"' if signed_in_selector is None
                  else f'page = "/"\nselector = "{signed_in_selector}"')
     path.write_text(f"""\
@@ -88,6 +93,7 @@ ID_TOKEN = "{int(id_token)}"
 CHECK_DATES = "{int(check_dates)}"
 SIGN_IN_BUTTON = "{button}"
 SIGN_IN_LINK = "{int(link)}"
+RESTART = "{int(restart)}"
 
 [provider]
 redirect_uris = ["{{base_url}}/callback"]
@@ -117,6 +123,7 @@ def create(launch: AppLaunch) -> Starlette:
     refuse_all = env.get("REFUSE_ALL") == "1"
     button = env.get("SIGN_IN_BUTTON", "")
     link = env.get("SIGN_IN_LINK") == "1"
+    restart = env.get("RESTART") == "1"
     metadata = httpx.get(env["OIDC_DISCOVERY_URL"], verify=public_trust(), timeout=5).json()
     pending: dict[str, str] = {}
     """state -> the browser (its cookie) that started the sign-in"""
@@ -162,7 +169,8 @@ def create(launch: AppLaunch) -> Starlette:
     def signed_in(sent: dict[str, str], cookie: str | None) -> Response:
         browser = pending.pop(sent.get("state", ""), None)
         if browser is None:
-            return failure("unknown state")
+            return RedirectResponse("/login", status_code=302) if restart else failure(
+                "unknown state")
         if weak and cookie is None:
             return failure("this browser started no sign-in")
         if bind and not weak and browser != cookie:

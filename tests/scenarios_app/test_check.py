@@ -359,6 +359,48 @@ def test_an_app_that_answers_500_has_its_output_shown_once(tmp_path: Path) -> No
                for line in lines), lines
 
 
+def test_an_app_whose_output_shows_a_known_cause_gets_the_fix_under_it(tmp_path: Path) -> None:
+    """MSAL Python refuses the mock's http authority in words of its own; the check names the
+    profile's fix on the line after the app's output."""
+    path = failing_profile(tmp_path, "500")
+    path.write_text(path.read_text().replace("[app.env]\n", (
+        "[app.env]\nFAILING_WITH = \"ValueError: Your given address (http://localhost:1/t) "
+        "should consist of an https url with hostname\"\n")))
+    code, lines = _check(path)
+    assert code == 1
+    start = next(i for i, line in enumerate(lines) if "sign-in URL 'login'" in line)
+    assert lines[start + 1] == "--- the app's output (last lines) ---", lines
+    assert lines[start + 2].startswith("ValueError: Your given address"), lines
+    assert lines[start + 4] == ("hint: MSAL takes only https authorities: set [provider] https = "
+                                "true, and hand the app {ca_file} (the mock's CA) in [app.env]"
+                                ), lines
+
+
+def test_an_app_that_does_not_start_gets_the_known_cause_under_its_output(
+        tmp_path: Path) -> None:
+    """An app that builds its MSAL client as it starts stops there on the mock's http
+    authority: the start failure names the fix too."""
+    path = tmp_path / "stops.toml"
+    script = ("import sys; print('ValueError: Your given address (http://localhost:1/t) should "
+              "consist of an https url'); sys.exit(1)")
+    path.write_text(f"""\
+[app]
+command = ["{sys.executable}", "-c", "{script}", "{{port}}"]
+[provider]
+redirect_uris = ["{{base_url}}/cb"]
+[sign_in]
+urls = {{ login = "/login" }}
+[signed_in]
+me_url = "/me"
+""", encoding="utf-8")
+    code, lines = _check(path)
+    assert code == 1
+    assert lines[-2:] == [
+        "ValueError: Your given address (http://localhost:1/t) should consist of an https url",
+        "hint: MSAL takes only https authorities: set [provider] https = true, and hand the app "
+        "{ca_file} (the mock's CA) in [app.env]"], lines
+
+
 class _OtherApp(Pages):
     def page(self, path: str) -> tuple[int, str]:
         return 200, "<h1>Another app altogether</h1>"
@@ -465,7 +507,9 @@ me_url = "/me"
         assert code == 1, lines
         assert found.endswith("answered HTTP 200 with a page instead of sending the browser to "
                               "the provider (the scenarios expect a redirect: no click on a "
-                              "page in between)"), found
+                              "page in between); it shows a 'Sign in' button: for a customer "
+                              "sign-in page that waits for that click, name it in the profile "
+                              "as [sign_in] control = \"Sign in\""), found
 
 
 def form_begin_app(launch: AppLaunch) -> Starlette:

@@ -75,5 +75,12 @@ me_url = "/api/me"
                 r"waits for a click fails them\)$", line), line
     else:
         assert code == 1, lines
-        assert all(line.endswith("(the scenarios expect a redirect: no click on a page in "
-                                 "between)") for line in found), lines
+        # The sign-in URL's page names the profile line for its link; a protected URL, which
+        # is never clicked through, does not.
+        login, protected = found
+        assert login.endswith("(the scenarios expect a redirect: no click on a page in between); "
+                              "it shows a 'Sign in' link: for a customer sign-in page that waits "
+                              "for that click, name it in the profile as [sign_in] control = "
+                              "\"Sign in\""), login
+        assert protected.endswith("(the scenarios expect a redirect: no click on a page in "
+                                  "between)"), protected

@@ -116,6 +116,19 @@ def test_a_command_that_exits_shows_its_output(tmp_path: Path) -> None:
     assert "configuration error: OIDC_AUTHORITY is not set" in message
 
 
+def test_a_command_s_output_comes_without_its_terminal_colours(tmp_path: Path) -> None:
+    """Flask's and Werkzeug's loggers colour their lines (a 500's request line in magenta):
+    what a message quotes of the app's output is its text, as the report's logs keep it, not
+    escaped control sequences (``\\x1b[35m``) that ``app check`` would print."""
+    script = ("import sys; print('\\x1b[31m\\x1b[1mWARNING: a development server\\x1b[0m'); "
+              "sys.exit(3)")
+    with pytest.raises(AppStartError) as caught:
+        start_command([sys.executable, "-c", script], env={}, cwd=None,
+                      log=tmp_path / "out.log", ready_url="http://127.0.0.1:9/", timeout=20)
+    assert caught.value.output.splitlines()[-1] == "WARNING: a development server"
+    assert "\x1b" not in str(caught.value)
+
+
 def test_a_command_that_never_answers_times_out_and_is_stopped(tmp_path: Path) -> None:
     marker = tmp_path / "pid"
     script = f"import os, time; open({str(marker)!r}, 'w').write(str(os.getpid())); " \

@@ -190,6 +190,24 @@ def test_a_typo_is_named_with_its_line_and_the_key_meant(tmp_path: Path) -> None
                in p for p in problems), problems
 
 
+def test_a_key_written_under_another_table_is_named_with_the_table_it_belongs_in(
+        tmp_path: Path) -> None:
+    """``https`` under ``[app]`` (or above the first table) is ``[provider] https``; ``me_url``
+    under ``[sign_in]`` is ``[signed_in] me_url``, not the close name ``urls`` of its table."""
+    stray = 'me_url = "/a"'
+    text = ("https = true\n" + MINIMAL.replace("[app]\n", "[app]\nhttps = true\n")
+            .replace("[sign_in]\n", f"[sign_in]\n{stray}\n"))
+    problems = _problems(tmp_path, text)
+    lines = text.splitlines()
+    where = f"{tmp_path / 'profile.toml'}:"
+    assert problems == [
+        f"{where}1: https: unknown key here (it belongs in [provider])",
+        f"{where}{lines.index('[app]') + 2}: app.https: unknown key here (it belongs in "
+        "[provider])",
+        f"{where}{lines.index(stray) + 1}: sign_in.me_url: unknown key here (it belongs in "
+        "[signed_in])"], problems
+
+
 def test_an_ill_typed_value_is_named(tmp_path: Path) -> None:
     problems = _problems(tmp_path, MINIMAL.replace('[app]\n', '[app]\ntimeout = "30"\n'))
     assert problems == [f"{tmp_path / 'profile.toml'}:4: app.timeout: must be a number, "
@@ -436,6 +454,15 @@ def test_a_misspelt_shipped_name_gets_the_shipped_names(tmp_path: Path) -> None:
     with pytest.raises(ProfileError) as caught:
         load_profile(tmp_path / "absent.toml")
     assert "nor is it" not in str(caught.value), "a path to a file of its own gets no hint"
+
+
+def test_a_misspelt_profile_file_gets_the_file_of_a_close_name_beside_it(tmp_path: Path) -> None:
+    (tmp_path / "myapp.toml").write_text(MINIMAL, encoding="utf-8")
+    with pytest.raises(ProfileError) as caught:
+        load_profile(tmp_path / "myap.toml")
+    assert str(caught.value.problems[0]).endswith(
+        f"cannot read the profile: No such file or directory; did you mean "
+        f"{str(tmp_path / 'myapp.toml')!r}?"), caught.value
 
 
 def test_skip_reasons_name_the_missing_keys(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ results."""
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from pathlib import Path
@@ -55,18 +56,21 @@ def test_a_link_is_found_by_its_text_and_a_button_is_not() -> None:
 
 def button_app(launch: AppLaunch) -> Starlette:
     """A sign-in page whose ``Sign in with Microsoft`` is a button (``LINK=0``) or a link to
-    ``/start``, which sends the browser to the provider."""
+    ``/start``, which sends the browser to the provider; with ``LINK=direct``, a link to the
+    provider's authorize URL itself, as a page that renders the URL MSAL Python's
+    ``initiate_auth_code_flow`` gives (its ``auth_uri``) as its link."""
     name = "Sign in with Microsoft"
-    body = (f'<a href="/start">{name}</a>' if launch.env["LINK"] == "1"
-            else f'<form method="post" action="/start"><button>{name}</button></form>')
+    authorize = (f"{launch.env['AUTHORIZE']}?client_id={launch.env['CLIENT_ID']}"
+                 f"&redirect_uri={launch.env['REDIRECT_URI']}&response_type=code")
+    body = {"1": f'<a href="/start">{name}</a>',
+            "direct": f'<a href="{html.escape(authorize)}">{name}</a>'}.get(
+        launch.env["LINK"], f'<form method="post" action="/start"><button>{name}</button></form>')
 
     async def login(request: Request) -> HTMLResponse:
         return HTMLResponse(f"<h1>Welcome</h1>{body}")
 
     async def start(request: Request) -> Response:
-        return RedirectResponse(
-            f"{launch.env['AUTHORIZE']}?client_id={launch.env['CLIENT_ID']}"
-            f"&redirect_uri={launch.env['REDIRECT_URI']}&response_type=code", status_code=302)
+        return RedirectResponse(authorize, status_code=302)
 
     async def me(request: Request) -> JSONResponse:
         return JSONResponse({}, status_code=401)
@@ -75,13 +79,14 @@ def button_app(launch: AppLaunch) -> Starlette:
                              Route("/me", me)])
 
 
-def _check(tmp_path: Path, *, link: bool, control: bool) -> tuple[int, list[str]]:
+def _check(tmp_path: Path, *, link: bool, control: bool, direct: bool = False
+           ) -> tuple[int, list[str]]:
     path = tmp_path / "button.toml"
     path.write_text(f"""\
 [app]
 asgi = "scenarios_app.test_sign_in_control:button_app"
 [app.env]
-LINK = "{int(link)}"
+LINK = "{'direct' if direct else int(link)}"
 AUTHORIZE = "{{authority}}/oauth2/v2.0/authorize"
 CLIENT_ID = "{{client_id}}"
 REDIRECT_URI = "{{redirect_uri}}"
@@ -115,11 +120,27 @@ def test_check_follows_a_link_named_as_the_control(tmp_path: Path) -> None:
     assert code == 0
 
 
+def test_check_follows_a_link_named_as_the_control_straight_to_the_provider(
+        tmp_path: Path) -> None:
+    """The link is the authorize URL itself: the check judges it as the sign-in's start, not
+    the provider's sign-in page it would fetch as a page of the app's."""
+    code, lines = _check(tmp_path, link=True, control=True, direct=True)
+    assert lines == ["ok       sign-in URL 'login' starts the sign-in at the mock provider "
+                     "(client id and redirect URI as registered)"], lines
+    assert code == 0
+
+
 @pytest.mark.parametrize("link", [True, False], ids=["link", "button"])
 def test_without_the_control_a_page_that_waits_for_a_click_is_still_a_problem(
         tmp_path: Path, link: bool) -> None:
+    """And it says which line of the profile names the click, as a run's failure does."""
     code, lines = _check(tmp_path, link=link, control=False)
     assert code == 1 and lines[0].startswith("PROBLEM  "), lines
+    assert lines[0].endswith(
+        "(the scenarios expect a redirect: no click on a page in between); it shows a 'Sign in "
+        f"with Microsoft' {'link' if link else 'button'}: for a customer sign-in page that waits "
+        "for that click, name it in the profile as [sign_in] control = \"Sign in with "
+        "Microsoft\""), lines
 
 
 def test_a_run_notes_that_its_sign_in_took_a_click(tmp_path: Path) -> None:

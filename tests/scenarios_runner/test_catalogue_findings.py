@@ -50,6 +50,27 @@ def test_a_state_checked_only_for_some_login_cookie_is_caught_too(tmp_path: Path
     assert status == "failed" and "someone is signed in" in message, verdicts
 
 
+def test_an_app_that_starts_a_new_sign_in_for_a_refused_state_is_not_said_to_accept_it(
+        tmp_path: Path) -> None:
+    """The app refuses the altered state, shows no failure page and starts a new sign-in, which
+    the provider's session answers at once: still a failure, but the message says what the app
+    did, not that it accepted the altered answer (an app after MSAL Python's older web-app
+    sample, which passes over the state mismatch's ValueError and redirects to its home page,
+    looked like one with no state check)."""
+    verdicts = _verdicts(state_profile(tmp_path, bind=True, restart=True),
+                         ("failure.state-tampered", "failure.state-replayed"), tmp_path / "again")
+    for scenario in ("failure.state-tampered", "failure.state-replayed"):
+        status, message = verdicts[scenario]
+        assert status == "failed", verdicts
+        assert "the app accepted the sign-in" not in message, message
+        assert ("; the app did not take this answer but started a new sign-in (it sent the "
+                "browser to the provider's authorize endpoint again") in message, message
+    tampered = verdicts["failure.state-tampered"][1]
+    assert "authorize endpoint again, http://localhost:" in tampered, tampered
+    assert ("/oauth2/v2.0/authorize?…), which the provider's session answered at once: someone "
+            "is signed in by that new sign-in, and ") in tampered, tampered
+
+
 def test_a_state_bound_to_the_browser_passes(tmp_path: Path) -> None:
     verdicts = _verdicts(state_profile(tmp_path, bind=True), STATES, tmp_path / "bound")
     assert {status for status, _ in verdicts.values()} == {"passed"}, verdicts

@@ -1,0 +1,79 @@
+"""What an app's output says went wrong between it and the mock provider, in one line.
+
+``app check`` quotes the last lines an app printed when it answered a probe with a 5xx or did
+not start: a traceback, whose last line names the cause in the library's words. Three causes
+keep coming back for apps built on MSAL, or on ``requests``, pointed at the mock, and their fix
+is in the profile, not the app: :func:`known_cause` names the fix under the output.
+
+- MSAL takes only https authorities (MSAL Python's ``Authority`` refuses any other: "should
+  consist of an https url"; MSAL.js and msal-node likewise), so the mock must be served on https.
+- MSAL Python asks ``login.microsoftonline.com`` for instance discovery of any authority host
+  it does not know (``/common/discovery/instance``), which the mock is not and which a CI machine
+  may not reach: the app is built with ``instance_discovery=False`` (and
+  ``validate_authority=False``) to skip it.
+- The mock's https certificate comes from a local CA (``{ca_file}``). ``requests`` takes the
+  ``REQUESTS_CA_BUNDLE`` and ``CURL_CA_BUNDLE`` environment variables over a session's
+  ``verify`` (``Session.merge_environment_settings``; psf/requests#3829), so in an environment
+  that sets one (many CI images do) an app that hands its session the CA still fails to verify,
+  until the profile sets that variable to ``{ca_file}`` in ``[app.env]``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scenarios.app.profile import AppProfile
+
+__all__ = ["CA_BUNDLE_VARIABLES", "explained", "known_cause"]
+
+CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+"""The environment variables ``requests`` prefers to a session's ``verify``, in its order."""
+
+_NOT_HTTPS = "should consist of an https url"
+_INSTANCE_DISCOVERY = "login.microsoftonline.com"
+_UNTRUSTED = ("CERTIFICATE_VERIFY_FAILED", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+              "SELF_SIGNED_CERT_IN_CHAIN")
+"""Python's ``ssl`` and Node's names for a certificate chain the client does not trust."""
+
+
+def known_cause(output: str, *, https: bool, app_env: Mapping[str, str],
+                environ: Mapping[str, str]) -> str | None:
+    """A line naming the cause in ``output`` (what the app printed) and its fix in the profile,
+    or ``None`` for output that shows none of the known causes. ``https``: the profile serves
+    the mock on https; ``app_env``: its ``[app.env]``, unrendered; ``environ``: the harness's
+    environment, which the app inherits."""
+    if _NOT_HTTPS in output and not https:
+        return ("hint: MSAL takes only https authorities: set [provider] https = true, and "
+                "hand the app {ca_file} (the mock's CA) in [app.env]")
+    if _INSTANCE_DISCOVERY in output and "/common/discovery/instance" in output:
+        return ("hint: MSAL asked login.microsoftonline.com for instance discovery of the "
+                "mock's authority, which is not Microsoft's: build the app's MSAL client with "
+                "instance_discovery=False and validate_authority=False")
+    if not any(name in output for name in _UNTRUSTED):
+        return None
+    overriding = [name for name in CA_BUNDLE_VARIABLES
+                  if environ.get(name) and app_env.get(name) != "{ca_file}"]
+    if overriding and "requests" in output:
+        return (f"hint: the app does not trust the mock's certificate: this environment sets "
+                f"{overriding[0]}, which the requests library uses instead of a session's "
+                f"verify=, so set {overriding[0]} = \"{{ca_file}}\" in [app.env]")
+    if "{ca_file}" in app_env.values():
+        return ("hint: the app does not trust the mock's certificate, though [app.env] hands "
+                "it {ca_file}: check that its HTTP client is given that file (Node reads "
+                "NODE_EXTRA_CA_CERTS only as it starts)")
+    return ("hint: the app does not trust the mock's certificate: hand it {ca_file} (the "
+            "mock's CA) in [app.env] and have its HTTP client trust that file")
+
+
+def explained(message: str, output: str, profile: AppProfile | None,
+              environ: Mapping[str, str] = os.environ) -> str:
+    """``message``, which quotes ``output``, with :func:`known_cause`'s line under it when
+    ``output`` shows a known cause (``profile``: the app's, ``None`` before it is read)."""
+    if profile is None:
+        return message
+    cause = known_cause(output, https=profile.provider.https, app_env=profile.app.env,
+                        environ=environ)
+    return message if cause is None else f"{message}\n{cause}"

@@ -1,0 +1,68 @@
+"""The known causes ``app check`` names under an app's output, from what MSAL Python and
+``requests`` print when an app built on them meets the mock."""
+
+from __future__ import annotations
+
+from scenarios.app.output_causes import known_cause
+
+INSTANCE_DISCOVERY = (
+    "requests.exceptions.ConnectionError: HTTPSConnectionPool(host='login.microsoftonline.com', "
+    "port=443): Max retries exceeded with url: /common/discovery/instance?authorization_endpoint="
+    "https%3A%2F%2Flocalhost%2Ft%2Foauth2%2Fv2.0%2Fauthorize&api-version=1.0 (Caused by "
+    "NameResolutionError(...))")
+UNTRUSTED = (
+    'File "site-packages/requests/adapters.py", line 727, in send\n'
+    "    raise SSLError(e, request=request)\n"
+    "requests.exceptions.SSLError: HTTPSConnectionPool(host='localhost', port=39647): Max "
+    "retries exceeded with url: /t/v2.0/.well-known/openid-configuration (Caused by SSLError("
+    "SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: "
+    "unable to get local issuer certificate (_ssl.c:1006)')))")
+CI_IMAGE = {"REQUESTS_CA_BUNDLE": "/etc/ssl/certs/ca-certificates.crt"}
+
+
+def _cause(output: str, *, https: bool = True, app_env: dict[str, str] | None = None,
+           environ: dict[str, str] | None = None) -> str | None:
+    return known_cause(output, https=https, app_env=app_env or {}, environ=environ or {})
+
+
+def test_msal_s_refusal_of_an_http_authority_asks_for_an_https_provider() -> None:
+    output = ("ValueError: Your given address (http://localhost:33389/t) should consist of an "
+              "https url with hostname and a minimum of one segment in a path")
+    assert _cause(output, https=False) == (
+        "hint: MSAL takes only https authorities: set [provider] https = true, and hand the "
+        "app {ca_file} (the mock's CA) in [app.env]")
+    assert _cause(output, https=True) is None  # not the profile's to fix then
+
+
+def test_msal_s_instance_discovery_at_microsoft_is_named() -> None:
+    assert _cause(INSTANCE_DISCOVERY) == (
+        "hint: MSAL asked login.microsoftonline.com for instance discovery of the mock's "
+        "authority, which is not Microsoft's: build the app's MSAL client with "
+        "instance_discovery=False and validate_authority=False")
+
+
+def test_a_ca_bundle_variable_of_the_environment_overriding_verify_is_named() -> None:
+    """The app hands its requests session the mock's CA, and REQUESTS_CA_BUNDLE (set by the
+    CI image) wins over it."""
+    assert _cause(UNTRUSTED, app_env={"OIDC_CA_FILE": "{ca_file}"}, environ=CI_IMAGE) == (
+        "hint: the app does not trust the mock's certificate: this environment sets "
+        "REQUESTS_CA_BUNDLE, which the requests library uses instead of a session's verify=, "
+        "so set REQUESTS_CA_BUNDLE = \"{ca_file}\" in [app.env]")
+
+
+def test_a_ca_bundle_variable_the_profile_sets_to_the_ca_is_not_blamed() -> None:
+    app_env = {"OIDC_CA_FILE": "{ca_file}", "REQUESTS_CA_BUNDLE": "{ca_file}"}
+    assert _cause(UNTRUSTED, app_env=app_env, environ=CI_IMAGE) == (
+        "hint: the app does not trust the mock's certificate, though [app.env] hands it "
+        "{ca_file}: check that its HTTP client is given that file (Node reads "
+        "NODE_EXTRA_CA_CERTS only as it starts)")
+
+
+def test_an_app_given_no_ca_is_told_to_take_it() -> None:
+    assert _cause(UNTRUSTED) == (
+        "hint: the app does not trust the mock's certificate: hand it {ca_file} (the mock's CA) "
+        "in [app.env] and have its HTTP client trust that file")
+
+
+def test_other_output_has_no_hint() -> None:
+    assert _cause("fatal: cannot serve /login\nKeyError: 'OIDC_AUTHORITY'") is None
