@@ -65,7 +65,7 @@ def follow_to_provider(http: httpx.Client, url: str, app_base: str, *, clickable
                     "scenarios' browser does (a page that waits for a click fails them)"
                     ), None, "script"
         if response.is_success:
-            hint = control_hint(response.text) if clickable else ""
+            hint = control_hint(response.text, current) if clickable else ""
             return (f"answered HTTP {response.status_code} with a page instead of sending the "
                     "browser to the provider (the scenarios expect a redirect: no click on a "
                     f"page in between){hint}"), None, "page"

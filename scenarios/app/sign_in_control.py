@@ -33,6 +33,9 @@ _LINK = re.compile(r"<a\b[^>]*\bhref\s*=\s*([\"'])(?P<href>[^\"']*)\1[^>]*>(?P<t
 _TAG = re.compile(r"<[^>]+>")
 _CONTROL = re.compile(r"<(?P<tag>a|button)\b(?P<attrs>[^>]*)>(?P<text>.*?)</(?P=tag)\s*>",
                       re.IGNORECASE | re.DOTALL)
+_HREF = re.compile(r"""(?:^|\s)href\s*=\s*(["'])(?P<href>[^"']*)\1""", re.IGNORECASE)
+_SCRIPTED = re.compile(r"\s*(#|javascript:)", re.IGNORECASE)
+"""An ``href`` that is a script's button's, not a way to another page."""
 _SIGN_IN_WORDS = re.compile(r"\b(sign|log)[\s-]?(in|on)\b", re.IGNORECASE)
 """A control's name that reads as signing in, as :mod:`scenarios.sign_in_elsewhere` finds one
 in the browser."""
@@ -105,20 +108,34 @@ def control_link(page_html: str, control: str) -> str | None:
     return None
 
 
-def control_hint(page_html: str) -> str:
+def control_hint(page_html: str, page_url: str) -> str:
     """For ``app check``'s finding on a sign-in page that waits for a click: the profile line
     that names its sign-in link or button (``[sign_in] control = "Sign In"``), as a run's
-    failure gives it; ``""`` for a page with none."""
+    failure gives it (:mod:`scenarios.sign_in_elsewhere`, whose choice this makes too); ``""``
+    for a page with none. A link to ``page_url`` itself with no query of its own starts nothing
+    (Flask-AppBuilder's navigation bar shows "Login" on its login page); an ``<a>`` without
+    ``href``, or with a ``#`` or ``javascript:`` one, is a button a script makes, which
+    :func:`control_locator` finds (Flask-AppBuilder's "Sign In with azure")."""
     for found in _CONTROL.finditer(page_html):
-        link = found.group("tag").lower() == "a"
-        if link and "href" not in found.group("attrs").lower():
+        href = _HREF.search(found.group("attrs")) if found.group("tag").lower() == "a" else None
+        target = html.unescape(href.group("href")) if href is not None else ""
+        if href is not None and _to_itself(target, page_url):
             continue
+        link = href is not None and not _SCRIPTED.match(target)
         text = " ".join(html.unescape(_TAG.sub("", found.group("text"))).split())
         if text and len(text) <= 60 and _SIGN_IN_WORDS.search(text):
             return (f"; it shows a {text!r} {'link' if link else 'button'}: for a customer "
                     "sign-in page that waits for that click, name it in the profile as "
                     f"[sign_in] control = {json.dumps(text, ensure_ascii=False)}")
     return ""
+
+
+def _to_itself(href: str, page_url: str) -> bool:
+    """Whether ``href`` leads to the page at ``page_url`` itself, with no query of its own."""
+    if _SCRIPTED.match(href):
+        return False
+    target, here = urlsplit(urljoin(page_url, href)), urlsplit(page_url)
+    return (target.netloc == here.netloc and target.path == here.path) and not target.query
 
 
 def control_target(http: httpx.Client, url: str, control: str) -> str | None:

@@ -19,7 +19,7 @@ from starlette.routing import Route
 from scenarios.app import load_profile
 from scenarios.app.check import check_profile
 from scenarios.app.servers import AppLaunch
-from scenarios.app.sign_in_control import control_link, control_target, needs_click
+from scenarios.app.sign_in_control import control_hint, control_link, control_target, needs_click
 from scenarios.app_notes import app_notes
 from scenarios_app.test_profile import MINIMAL, _problems
 
@@ -161,3 +161,28 @@ def test_a_page_that_cannot_be_fetched_again_has_no_control_target() -> None:
 
     with httpx.Client(transport=httpx.MockTransport(answer)) as http:
         assert control_target(http, "http://app.test/login", "Sign in") is None
+
+
+FAB_LOGIN = """<nav><a href="/">Home</a><a href="/login/">Login</a></nav>
+<h2>Sign In</h2><div><a data-href="/x" onclick="signin('azure')"> Sign In with azure </a></div>"""
+"""Flask-AppBuilder's OAuth login page (its templates' ``login_oauth.html``): a navigation
+bar's "Login" link to the page itself, and the provider's control an ``<a>`` without ``href``
+that a script makes a button."""
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8080/login/",
+                                 "http://127.0.0.1:8080/login/?next=/"])
+def test_app_check_names_the_control_a_run_would_not_the_link_to_the_page_itself(
+        url: str) -> None:
+    """The ``[sign_in] control`` line ``app check`` suggests is the one a run's failure gives
+    (``scenarios.sign_in_elsewhere``): not the link to the page itself, which starts nothing,
+    but the href-less anchor the scenarios' browser finds (``control_locator``)."""
+    assert control_hint(FAB_LOGIN, url) == (
+        "; it shows a 'Sign In with azure' button: for a customer sign-in page that waits for "
+        "that click, name it in the profile as [sign_in] control = \"Sign In with azure\"")
+
+
+def test_app_check_names_a_link_to_another_page_or_with_a_query_of_its_own() -> None:
+    page = '<a href="/login/">Log in</a><a href="/login/?provider=azure">Log in with azure</a>'
+    assert "'Log in with azure' link" in control_hint(page, "http://127.0.0.1:8080/login/")
+    assert "'Log in' link" in control_hint(page, "http://127.0.0.1:8080/")
