@@ -54,18 +54,29 @@ def known_cause(output: str, *, https: bool, app_env: Mapping[str, str],
                 "instance_discovery=False and validate_authority=False")
     if not any(name in output for name in _UNTRUSTED):
         return None
-    overriding = [name for name in CA_BUNDLE_VARIABLES
-                  if environ.get(name) and app_env.get(name) != "{ca_file}"]
-    if overriding and "requests" in output:
+    overriding = _bundle_in_use(app_env, environ)
+    if overriding is not None and "requests" in output:
         return (f"hint: the app does not trust the mock's certificate: this environment sets "
-                f"{overriding[0]}, which the requests library uses instead of a session's "
-                f"verify=, so set {overriding[0]} = \"{{ca_file}}\" in [app.env]")
+                f"{overriding}, which the requests library uses instead of a session's "
+                f"verify=, so set {overriding} = \"{{ca_file}}\" in [app.env]")
     if "{ca_file}" in app_env.values():
         return ("hint: the app does not trust the mock's certificate, though [app.env] hands "
                 "it {ca_file}: check that its HTTP client is given that file (Node reads "
                 "NODE_EXTRA_CA_CERTS only as it starts)")
     return ("hint: the app does not trust the mock's certificate: hand it {ca_file} (the "
             "mock's CA) in [app.env] and have its HTTP client trust that file")
+
+
+def _bundle_in_use(app_env: Mapping[str, str], environ: Mapping[str, str]) -> str | None:
+    """The variable of :data:`CA_BUNDLE_VARIABLES` ``requests`` reads in the app (the first
+    set: ``REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE``), when the harness's environment sets it and
+    ``[app.env]`` does not make it ``{ca_file}``; else ``None``. A ``CURL_CA_BUNDLE`` of the
+    environment is not read when the profile sets ``REQUESTS_CA_BUNDLE``."""
+    for name in CA_BUNDLE_VARIABLES:
+        value = app_env[name] if name in app_env else environ.get(name)
+        if value:
+            return name if value != "{ca_file}" and environ.get(name) else None
+    return None
 
 
 def explained(message: str, output: str, profile: AppProfile | None,

@@ -58,6 +58,17 @@ def test_a_ca_bundle_variable_the_profile_sets_to_the_ca_is_not_blamed() -> None
         "NODE_EXTRA_CA_CERTS only as it starts)")
 
 
+def test_a_curl_ca_bundle_requests_does_not_read_is_not_blamed() -> None:
+    """requests reads ``REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE``: with the first set to the CA
+    by the profile, the environment's CURL_CA_BUNDLE is never read, so it is not the cause."""
+    app_env = {"REQUESTS_CA_BUNDLE": "{ca_file}"}
+    environ = {"CURL_CA_BUNDLE": "/etc/ssl/certs/ca-certificates.crt"}
+    assert "CURL_CA_BUNDLE" not in (_cause(UNTRUSTED, app_env=app_env, environ=environ) or "")
+    both = {**environ, **CI_IMAGE}
+    assert "sets CURL_CA_BUNDLE" in (_cause(UNTRUSTED, app_env={"REQUESTS_CA_BUNDLE": ""},
+                                           environ=both) or "")
+
+
 def test_an_app_given_no_ca_is_told_to_take_it() -> None:
     assert _cause(UNTRUSTED) == (
         "hint: the app does not trust the mock's certificate: hand it {ca_file} (the mock's CA) "
