@@ -26,6 +26,7 @@ from pathlib import Path
 
 from scenarios import Scenario, WorkerInfo, default_registry
 from scenarios.app.capabilities import skip_reason
+from scenarios.app.interrupts import STOPPING
 from scenarios.app.process import AppStartError
 from scenarios.app.profile import AppProfile
 from scenarios.catalogue.entra_v1 import refused_v1_settings
@@ -80,9 +81,11 @@ def fresh_stack(env: object, scenario: Scenario) -> Iterator[LiveStack]:
             stack = exits.enter_context(live_stack(options, workdir=scenario_dir,
                                                    shared=env.shared))
         except AppStartError as exc:
-            if not options.entra_v1:
-                raise
+            if not options.entra_v1 or STOPPING.is_set():
+                raise  # an interrupted run starts no app again: it is stopping
             if (also := _start_without_v1(env, options, scenario_dir)) is not None:
+                if STOPPING.is_set():  # interrupted as it started again: says nothing
+                    raise
                 how = "the same way" if also.message == exc.message else f"({also.message})"
                 raise exc.hinted(
                     "it did not start on the profile's own settings (the v2.0 endpoints) "

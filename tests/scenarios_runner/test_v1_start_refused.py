@@ -27,6 +27,7 @@ import pytest
 
 from scenarios import Registry, Scenario
 from scenarios.app import load_profile
+from scenarios.app.interrupts import STOPPING, stop_starting
 from scenarios.app.process import AppRefusedSettings, AppStartError
 from scenarios.catalogue import WorkerEnvironment, fresh_stack
 from scenarios.live import StackOptions
@@ -167,6 +168,33 @@ def test_real_stacks_tell_an_app_that_refuses_v1_from_one_that_never_starts(
         pass  # pragma: no cover
     assert isinstance(caught.value, AppRefusedSettings) is refused, caught.value
     assert ("not the v1 endpoints it refused" in caught.value.message) is not refused
+
+
+def test_an_interrupted_start_is_not_tried_again_without_v1(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C (or SIGTERM) while the app starts on a side thread makes it give up
+    (``stop_starting``): the run is stopping, so the app is not started a second time (whose
+    start would clear the interrupt and wait out the app's timeout), and the error is the
+    interrupted start's own."""
+    interrupted = AppStartError("the run was interrupted while the app started")
+    stacks: list[StackOptions] = []
+
+    @contextlib.contextmanager
+    def stopping(options: StackOptions, **kwargs: object) -> Iterator[object]:
+        stacks.append(options)
+        raise interrupted
+        yield  # pragma: no cover
+
+    monkeypatch.setattr("scenarios.catalogue.live_stack", stopping)
+    stop_starting()
+    try:
+        with pytest.raises(AppStartError) as caught, \
+                fresh_stack(_environment(tmp_path), _scenario("entra-v1")):
+            pass  # pragma: no cover
+    finally:
+        STOPPING.clear()
+    assert caught.value is interrupted
+    assert [o.entra_v1 for o in stacks] == [True]
 
 
 def test_an_app_that_does_not_start_elsewhere_is_still_an_app_that_cannot_start(
