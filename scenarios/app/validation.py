@@ -98,6 +98,15 @@ class LineIndex:
         return None
 
 
+NEAR_MISS = 0.8
+"""How alike a key and one of its table's must be (``difflib`` ratio) to be taken for a typo
+of it rather than a key of another table."""
+
+
+def _near_miss(key: str, known: Iterable[str]) -> bool:
+    return bool(difflib.get_close_matches(key, known, n=1, cutoff=NEAR_MISS))
+
+
 @dataclass
 class Reader:
     """Collects problems while a profile is read."""
@@ -117,13 +126,15 @@ class Reader:
     def place_strays(self) -> None:
         """Say where an unknown key belongs when another table takes it, rather than a close
         name here: ``https`` written under ``[app]``, or above the first table, is ``[provider]
-        https``; ``me_url`` under ``[sign_in]`` is ``[signed_in] me_url``, not ``urls``. Called
-        once every table has been read."""
+        https``; ``me_url`` under ``[sign_in]`` is ``[signed_in] me_url``, not ``urls``. Only
+        the profile's top-level tables are homes (a request table such as ``[admin.*]`` or a
+        ``[failure.expect.*]`` entry would list a dozen), and a near-miss of a key of its own
+        table (``url`` under ``[sign_in]``: ``urls``) keeps its "did you mean". Called once
+        every table has been read."""
         for index, path, key in self.strays:
             homes = [f"[{_dotted(table)}]" for table, known in self.sections.items()
-                     if key in known and table != path and table
-                     and not any(part.isdigit() for part in table)]
-            if homes:
+                     if key in known and table != path and len(table) == 1]
+            if homes and not _near_miss(key, self.sections.get(path, frozenset())):
                 self.problems[index] = replace(
                     self.problems[index],
                     message=f"unknown key here (it belongs in {' or '.join(sorted(homes))})")

@@ -190,6 +190,20 @@ def test_a_typo_is_named_with_its_line_and_the_key_meant(tmp_path: Path) -> None
                in p for p in problems), problems
 
 
+def test_a_stray_key_is_placed_in_a_top_level_table_and_a_near_miss_keeps_its_name(
+        tmp_path: Path) -> None:
+    """``url`` under ``[sign_in]`` is a typo of its ``urls`` (not a key of ``[sign_out]``,
+    nor of every ``[admin.*]`` request and ``[sign_in.urls.*]`` entry, which take one too);
+    ``texts`` under ``[failure]`` is not placed in each ``[failure.expect.*]`` entry."""
+    text = (MINIMAL.replace("[sign_in]\n", '[sign_in]\nurl = "/a"\n')
+            + '[sign_out]\nurl = "/logout"\n[failure]\ntexts = ["x"]\n'
+            + '[failure.expect.bad-signature]\ntexts = ["y"]\n'
+            + '[admin.enable_sso]\nurl = "/admin"\n')
+    problems = [p.split(": ", 1)[1] for p in _problems(tmp_path, text)]
+    assert "sign_in.url: unknown key (did you mean 'urls'?)" in problems, problems
+    assert not any("belongs in" in p for p in problems), problems
+
+
 def test_a_key_written_under_another_table_is_named_with_the_table_it_belongs_in(
         tmp_path: Path) -> None:
     """``https`` under ``[app]`` (or above the first table) is ``[provider] https``; ``me_url``
