@@ -35,9 +35,11 @@ def shipped_hint(missing: Path) -> str:
     close to."""
     if missing.suffix == ".toml":
         with contextlib.suppress(OSError):
-            beside = sorted(p.name for p in missing.parent.glob("*.toml"))
-            if close_file := difflib.get_close_matches(missing.name, beside, n=1):
-                return f"did you mean {str(missing.parent / close_file[0])!r}?"
+            # By stem: the ".toml" every name ends in would make any two names of a length
+            # alike (prod.toml and dev.toml are 0.71 apart, above difflib's 0.6).
+            beside = sorted(p.stem for p in missing.parent.glob("*.toml"))
+            if close_file := difflib.get_close_matches(missing.stem, beside, n=1):
+                return f"did you mean {str(missing.parent / (close_file[0] + '.toml'))!r}?"
     names = builtin_names()
     close = difflib.get_close_matches(missing.stem if missing.suffix == ".toml" else missing.name,
                                       names, n=1)

@@ -470,6 +470,15 @@ def test_a_misspelt_shipped_name_gets_the_shipped_names(tmp_path: Path) -> None:
     assert "nor is it" not in str(caught.value), "a path to a file of its own gets no hint"
 
 
+def test_a_profile_file_of_another_name_beside_it_is_not_suggested(tmp_path: Path) -> None:
+    """Names are compared without the ``.toml`` they share: ``prod.toml`` is not a typo of
+    ``dev.toml``."""
+    (tmp_path / "dev.toml").write_text(MINIMAL, encoding="utf-8")
+    with pytest.raises(ProfileError) as caught:
+        load_profile(tmp_path / "prod.toml")
+    assert "dev.toml" not in str(caught.value.problems[0]), caught.value
+
+
 def test_a_misspelt_profile_file_gets_the_file_of_a_close_name_beside_it(tmp_path: Path) -> None:
     (tmp_path / "myapp.toml").write_text(MINIMAL, encoding="utf-8")
     with pytest.raises(ProfileError) as caught:
