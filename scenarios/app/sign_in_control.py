@@ -35,7 +35,7 @@ _CONTROL = re.compile(r"<(?P<tag>a|button)\b(?P<attrs>[^>]*)>(?P<text>.*?)</(?P=
                       re.IGNORECASE | re.DOTALL)
 _HREF = re.compile(r"""(?:^|\s)href\s*=\s*(["'])(?P<href>[^"']*)\1""", re.IGNORECASE)
 _SCRIPTED = re.compile(r"\s*(#|javascript:)", re.IGNORECASE)
-"""An ``href`` that is a script's button's, not a way to another page."""
+"""An ``href`` a script acts on, not a way to another page (nor to the page itself)."""
 _SIGN_IN_WORDS = re.compile(r"\b(sign|log)[\s-]?(in|on)\b", re.IGNORECASE)
 """A control's name that reads as signing in, as :mod:`scenarios.sign_in_elsewhere` finds one
 in the browser."""
@@ -113,15 +113,15 @@ def control_hint(page_html: str, page_url: str) -> str:
     that names its sign-in link or button (``[sign_in] control = "Sign In"``), as a run's
     failure gives it (:mod:`scenarios.sign_in_elsewhere`, whose choice this makes too); ``""``
     for a page with none. A link to ``page_url`` itself with no query of its own starts nothing
-    (Flask-AppBuilder's navigation bar shows "Login" on its login page); an ``<a>`` without
-    ``href``, or with a ``#`` or ``javascript:`` one, is a button a script makes, which
-    :func:`control_locator` finds (Flask-AppBuilder's "Sign In with azure")."""
+    (Flask-AppBuilder's navigation bar shows "Login" on its login page), unlike one of ``#``
+    or ``javascript:``, a script's; an ``<a>`` without ``href`` is a button a script makes,
+    which :func:`control_locator` finds (Flask-AppBuilder's "Sign In with azure")."""
     for found in _CONTROL.finditer(page_html):
         href = _HREF.search(found.group("attrs")) if found.group("tag").lower() == "a" else None
         target = html.unescape(href.group("href")) if href is not None else ""
         if href is not None and _to_itself(target, page_url):
             continue
-        link = href is not None and not _SCRIPTED.match(target)
+        link = href is not None  # its role is link, "#" or not (as sign_in_elsewhere says)
         text = " ".join(html.unescape(_TAG.sub("", found.group("text"))).split())
         if text and len(text) <= 60 and _SIGN_IN_WORDS.search(text):
             return (f"; it shows a {text!r} {'link' if link else 'button'}: for a customer "
