@@ -186,3 +186,10 @@ def test_app_check_names_a_link_to_another_page_or_with_a_query_of_its_own() -> 
     page = '<a href="/login/">Log in</a><a href="/login/?provider=azure">Log in with azure</a>'
     assert "'Log in with azure' link" in control_hint(page, "http://127.0.0.1:8080/login/")
     assert "'Log in' link" in control_hint(page, "http://127.0.0.1:8080/")
+
+
+def test_app_check_names_a_scripted_anchor_with_an_href_a_link() -> None:
+    """``<a href="#">`` has the link role (the browser finds it as one, and a run's failure
+    names it a link): only an ``<a>`` without ``href`` is a button."""
+    assert "'Sign in' link" in control_hint('<a href="#" onclick="go()">Sign in</a>',
+                                            "http://127.0.0.1:8080/login")
