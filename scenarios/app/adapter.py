@@ -43,8 +43,8 @@ if TYPE_CHECKING:
 
     from scenarios.app.servers import AppServer
 
-__all__ = ["ACCEPTED", "AppAdapter", "ProfileAdapter", "SignedInElsewhere", "Someone",
-           "Unsupported"]
+__all__ = ["ACCEPTED", "AppAdapter", "NoFailurePage", "ProfileAdapter", "SignedInElsewhere",
+           "Someone", "Unsupported"]
 
 ACCEPTED = "the app accepted the sign-in: someone is signed in"
 """How a failure message says that the app signed someone in instead of showing its failure
@@ -76,6 +76,15 @@ _DOM_QUIET_JS = """(quiet) => {
 def _origin(url: str) -> tuple[str, str]:
     parts = urlsplit(url)
     return parts.scheme, parts.netloc.lower()
+
+
+class NoFailurePage(AssertionError):
+    """The failure page did not appear: ``missing`` is what it lacked (a profile's text, which
+    may hold a "; "), the message that, "; " and what the browser showed instead."""
+
+    def __init__(self, missing: str, instead: str) -> None:
+        super().__init__(f"{missing}; {instead}")
+        self.missing = missing
 
 
 class SignedInElsewhere(AssertionError):
@@ -556,7 +565,7 @@ class ProfileAdapter:
             missing = f"the failure page does not show the support contact {wanted!r}"
             _expect_once_settled(page, wanted)
         except AssertionError as exc:
-            raise AssertionError(f"{missing}; {self._instead(page)}") from exc
+            raise NoFailurePage(missing, self._instead(page)) from exc
         # Once the page is known to be the failure page, its other texts get the whole
         # expectation timeout, as a page may add them late (a script, a timer).
         if idp_code and failure.shows_idp_code:

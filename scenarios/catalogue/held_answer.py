@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from playwright.sync_api import Page
 
-from scenarios.app.adapter import ACCEPTED
+from scenarios.app.adapter import ACCEPTED, NoFailurePage
 from scenarios.flows import expect_failure
 from scenarios.live import LiveStack
 from scenarios.navigation_log import NavigationLog, shown_url
@@ -110,9 +110,14 @@ def deliver_to_failure_page(page: Page, stack: LiveStack, answer: Answer, kind: 
         provider = urlsplit(stack.idp.base_url).netloc
         again = [url for url, _ in log.documents
                  if urlsplit(url).netloc == provider and is_authorize(url)]
-        missing, sep, instead = str(exc).partition("; ")
-        if not again or not sep:
+        # The adapter's own error, or flows' with a refusal named after its first line.
+        source = exc if isinstance(exc, NoFailurePage) else exc.__cause__
+        message = str(exc)
+        if not again or not isinstance(source, NoFailurePage) \
+                or not message.startswith(f"{source.missing}; "):
             raise
+        missing = source.missing
+        instead = message[len(missing) + 2:]
         url = shown_url(again[0])
         restart = ("the app did not take this answer but started a new sign-in (it sent the "
                    "browser to the provider's authorize endpoint again"
