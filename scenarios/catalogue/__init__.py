@@ -76,6 +76,9 @@ def fresh_stack(env: object, scenario: Scenario) -> Iterator[LiveStack]:
                            idp_https="idp-https" in tags, entra_v1="entra-v1" in tags)
     # A directory of its own each time (the pytest plugin may run one scenario twice).
     scenario_dir = Path(tempfile.mkdtemp(prefix=f"{scenario.id}-", dir=env.workdir))
+    # STOPPING set from here on is an interrupt of this start (start_command clears it too:
+    # one handled before, a test's say, holds no later start, an in-process app's neither).
+    STOPPING.clear()
     with contextlib.ExitStack() as exits:
         try:
             stack = exits.enter_context(live_stack(options, workdir=scenario_dir,

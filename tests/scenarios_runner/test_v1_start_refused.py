@@ -182,11 +182,11 @@ def test_an_interrupted_start_is_not_tried_again_without_v1(
     @contextlib.contextmanager
     def stopping(options: StackOptions, **kwargs: object) -> Iterator[object]:
         stacks.append(options)
+        stop_starting()  # the run's interrupt, as the app starts
         raise interrupted
         yield  # pragma: no cover
 
     monkeypatch.setattr("scenarios.catalogue.live_stack", stopping)
-    stop_starting()
     try:
         with pytest.raises(AppStartError) as caught, \
                 fresh_stack(_environment(tmp_path), _scenario("entra-v1")):
@@ -195,6 +195,23 @@ def test_an_interrupted_start_is_not_tried_again_without_v1(
         STOPPING.clear()
     assert caught.value is interrupted
     assert [o.entra_v1 for o in stacks] == [True]
+
+
+def test_an_interrupt_handled_before_the_start_does_not_hold_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An interrupt an earlier block handled (a test's, or a run's that went on) left STOPPING
+    set: an in-process app's start never clears it, and its refusal of v1 is still told from
+    an app that cannot start."""
+    stacks = _StartsWithoutV1()
+    monkeypatch.setattr("scenarios.catalogue.live_stack", stacks)
+    stop_starting()
+    try:
+        with pytest.raises(AppRefusedSettings), \
+                fresh_stack(_environment(tmp_path), _scenario("entra-v1")):
+            pass  # pragma: no cover
+    finally:
+        STOPPING.clear()
+    assert [o.entra_v1 for o in stacks.starts] == [True, False]
 
 
 def test_an_app_that_does_not_start_elsewhere_is_still_an_app_that_cannot_start(
