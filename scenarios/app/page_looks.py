@@ -7,10 +7,12 @@ failure page and the signed-out page share.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from scenarios.app.page_summary import on_browser_error_page, page_summary
+from scenarios.settled_error import until_unless_settled_error
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
@@ -67,3 +69,14 @@ def expect_once_settled(page: Page, text: str, message: str | None = None) -> No
     expect(shown, message).to_be_visible(timeout=SETTLED_LOOK_MS)
 
 
+
+
+def expect_or_say(page: Page, look: Callable[[float], None], what: str, app_base_url: str
+                  ) -> None:
+    """``look`` (a Playwright expectation given its timeout) passes, waited for until it does
+    or an error page stays (:func:`until_unless_settled_error`); else an ``AssertionError``
+    says ``what`` went wrong and what the browser shows (:func:`showing`)."""
+    try:
+        until_unless_settled_error(page, look)
+    except AssertionError as exc:
+        raise AssertionError(f"{what}; {showing(page, app_base_url)}") from exc

@@ -8,8 +8,8 @@ import re
 from typing import TYPE_CHECKING
 
 from scenarios.app.interface import Unsupported
+from scenarios.app.page_looks import expect_or_say
 from scenarios.app.sign_in_control import control_locator
-from scenarios.settled_error import until_unless_settled_error
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -23,13 +23,10 @@ def sign_out(app: ProfileAdapter, page: Page) -> None:
         from playwright.sync_api import Error, expect
 
         control = control_locator(page, sign_out.control)
-        try:  # no control comes on an error page that stays
-            until_unless_settled_error(
-                page, lambda timeout: expect(control).to_be_visible(timeout=timeout))
-        except AssertionError as exc:
-            raise AssertionError(
-                f"no button or link named [sign_out] control {sign_out.control!r}; "
-                f"{app.showing(page)}") from exc
+        # No control comes on an error page that stays.
+        expect_or_say(page, lambda timeout: expect(control).to_be_visible(timeout=timeout),
+                      f"no button or link named [sign_out] control {sign_out.control!r}",
+                      app.base_url)
         try:
             control.click()
         except Error as exc:
@@ -77,21 +74,14 @@ def expect_sign_out_page(app: ProfileAdapter, page: Page) -> None:
     landed = _sign_out_landed(app)
     if landed is not None:
         where = app.landing(str(sign_out.lands_on))
-        try:  # an error page that stays (a 500 at the sign-out URL) ends the wait
-            until_unless_settled_error(
-                page, lambda timeout: expect(page).to_have_url(landed, timeout=timeout))
-        except AssertionError as exc:
-            raise AssertionError(
-                f"sign-out did not end at [sign_out] lands_on {sign_out.lands_on!r} "
-                f"({where}); {app.showing(page)}") from exc
+        # An error page that stays (a 500 at the sign-out URL) ends the wait.
+        expect_or_say(page, lambda timeout: expect(page).to_have_url(landed, timeout=timeout),
+                      f"sign-out did not end at [sign_out] lands_on {sign_out.lands_on!r} "
+                      f"({where})", app.base_url)
     if sign_out.text:
         body, text = page.locator("body"), sign_out.text
-        try:
-            until_unless_settled_error(
-                page, lambda timeout: expect(body).to_contain_text(text, timeout=timeout))
-        except AssertionError as exc:
-            raise AssertionError(
-                f"the page sign-out ended on does not show [sign_out] text "
-                f"{sign_out.text!r}; {app.showing(page)}") from exc
+        expect_or_say(page, lambda timeout: expect(body).to_contain_text(text, timeout=timeout),
+                      f"the page sign-out ended on does not show [sign_out] text "
+                      f"{sign_out.text!r}", app.base_url)
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from scenarios.app.interface import Someone, Unsupported
 from scenarios.app.me_answer import SignedInElsewhere, expect_me_json
-from scenarios.app.page_looks import FIRST_LOOK_MS, origin, shown_element
+from scenarios.app.page_looks import FIRST_LOOK_MS, expect_or_say, origin, shown_element
 from scenarios.app.templating import render
 from scenarios.settled_error import until_unless_settled_error
 
@@ -75,11 +75,9 @@ def _expect_signed_in_at(app: ProfileAdapter, page: Page, person: Someone,
         if _settled_on_failure_page(app, page):
             raise AssertionError(f"{where}: the app showed its failure page; "
                                  f"{app.showing(page)}") from exc
-        try:  # an error page that stays (a 500 at the callback) ends the wait
-            until_unless_settled_error(
-                page, lambda timeout: expect(page).to_have_url(app_url, timeout=timeout))
-        except AssertionError as late:
-            raise AssertionError(f"{where}; {app.showing(page)}") from late
+        # An error page that stays (a 500 at the callback) ends the wait.
+        expect_or_say(page, lambda timeout: expect(page).to_have_url(app_url, timeout=timeout),
+                      where, app.base_url)
     if signed_in.text or signed_in.selector:
         _expect_signed_in_page(app, page, person)
 
