@@ -66,6 +66,10 @@ T = TypeVar("T")
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, BrowserUnavailable):  # its message says which browser and the fix
         return str(exc)
+    if isinstance(exc, AssertionError):
+        # A failed check reads the same whichever of the harness's own kinds of it carries it
+        # (NoFailurePage, SignedInElsewhere): their module paths say nothing to a user.
+        return f"AssertionError: {exc}" if str(exc) else "AssertionError"
     return "".join(traceback.format_exception_only(exc)).strip()
 
 
