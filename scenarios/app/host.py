@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mock_idp.testing import RunningServer, run_in_thread
 from scenarios.app.port_reservation import held_listener
 
-__all__ = ["AppHost", "BlockedLoop", "HostError", "SlowStartup"]
+__all__ = ["AppHost", "BlockedLoop", "HostError", "SlowStartup", "StartupFailed"]
 
 LIFESPAN_TIMEOUT = 10.0
 LOOP_ANSWER = 1.0
@@ -32,14 +32,19 @@ LOOP_ANSWER = 1.0
 
 
 class HostError(RuntimeError):
-    """An app's lifespan startup failed, or an app is already mounted."""
+    """The host was used wrong (an app mounted while another is: a fault of the harness), or
+    an app's startup failed (:class:`StartupFailed`)."""
 
 
-class SlowStartup(HostError):
+class StartupFailed(HostError):
+    """An app's lifespan startup failed: the app's fault, not the host's."""
+
+
+class SlowStartup(StartupFailed):
     """An app's lifespan startup did not finish within its time, and was cancelled."""
 
 
-class BlockedLoop(HostError):
+class BlockedLoop(StartupFailed):
     """An app's lifespan startup holds the host's event loop (it runs blocking code, a ``def``
     startup handler doing blocking I/O or ``time.sleep``): nothing can be served on the host,
     nor the startup cancelled, until it returns. Starlette took synchronous startup handlers
@@ -63,7 +68,8 @@ class _Lifespan:
         await self._inbox.put({"type": "lifespan.startup"})
         reply = await self._outbox.get()
         if reply["type"] != "lifespan.startup.complete":
-            raise HostError(f"the app's startup failed: {reply.get('message', reply['type'])}")
+            raise StartupFailed(
+                f"the app's startup failed: {reply.get('message', reply['type'])}")
 
     async def _run(self, scope: Scope) -> None:
         try:

@@ -18,7 +18,7 @@ from sample_apps import SECTIONS
 
 from scenarios.app import host as app_host
 from scenarios.app import parse_profile
-from scenarios.app.host import AppHost
+from scenarios.app.host import AppHost, HostError
 from scenarios.app.process import AppStartError
 from scenarios.app.servers import AppServer, hosted_address
 
@@ -93,3 +93,33 @@ async def _next_app(scope, receive, send) -> None:  # type: ignore[no-untyped-de
     await send({"type": "http.response.start", "status": 200, "headers": []})
     await send({"type": "http.response.body", "body": b"next"})
 
+
+def test_a_host_fault_is_not_the_apps(blocking_app: Path, tmp_path: Path) -> None:
+    """The host refusing a second app while one is mounted is a fault of the harness: it is
+    raised as it is, not reported as an app that could not start."""
+    profile = parse_profile(blocking_app.read_text(encoding="utf-8"), path=blocking_app)
+    with AppHost() as host, host.mounted(_next_app):
+        with AppServer(profile, hosted_address(profile, host), workdir=tmp_path,
+                       host=host) as server:
+            with pytest.raises(HostError, match="an app is mounted already"):
+                server.start({})
+
+
+def test_an_apps_failed_startup_is_still_the_apps(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "path", [str(tmp_path), *sys.path])
+    monkeypatch.delitem(sys.modules, "failing_startup_app", raising=False)
+    (tmp_path / "failing_startup_app.py").write_text(
+        "def create(launch):\n"
+        "    async def app(scope, receive, send):\n"
+        "        await receive()\n"
+        "        await send({'type': 'lifespan.startup.failed', 'message': 'no database'})\n"
+        "    return app\n", encoding="utf-8")
+    profile = parse_profile('[app]\nasgi = "failing_startup_app:create"\n' + SECTIONS)
+    with AppHost() as host:
+        with AppServer(profile, hosted_address(profile, host), workdir=tmp_path,
+                       host=host) as server:
+            with pytest.raises(AppStartError) as caught:
+                server.start({})
+    assert caught.value.message == ("asgi = 'failing_startup_app:create': the app's startup "
+                                    "failed: no database")
