@@ -4,6 +4,7 @@ that came still needs to load)."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import time
 from typing import TYPE_CHECKING
@@ -157,7 +158,8 @@ def _sent_elsewhere(stack: LiveStack, url: str, failed: list[Request]
     app to another server than its own and the mock provider's (a host it could not resolve or
     reach, as Entra's login.microsoftonline.com from a machine without internet access): the
     app is pointed at another provider, as ``app check`` says it, not a harness or browser
-    failure. ``None`` for any other failure."""
+    failure; on this machine (a stale base URL or port, ``http://localhost:5000/callback``),
+    a setting of the app's own address. ``None`` for any other failure."""
     app = urlsplit(stack.app.base_url).netloc
     ours = {app, urlsplit(stack.idp.base_url).netloc}
     for request in failed:
@@ -166,14 +168,33 @@ def _sent_elsewhere(stack: LiveStack, url: str, failed: list[Request]
                 or urlsplit(request.url).netloc in ours:
             continue  # a hop the provider sent (to a federated provider, say) is not the app's
         parts = urlsplit(request.url)
+        why = request.failure or "no answer"
+        if _loopback(parts.hostname or ""):
+            return AssertionError(
+                f"the app sent the browser from {_bare(url)} to {_bare(request.url)} ({why}), "
+                f"a local address that is neither the app at {stack.app.base_url} nor the "
+                f"mock provider at {stack.idp.base_url}: a base URL or port setting of the app "
+                "is not where the harness serves it (hand the app its own URL: {base_url} or "
+                "{port}, and {redirect_uri}, in [app.env] or its command)")
         return AssertionError(
             f"the app sent the browser from {_bare(url)} to {parts.scheme}://{parts.netloc} "
-            f"({request.failure or 'no answer'}), not to the mock provider at "
+            f"({why}), not to the mock provider at "
             f"{stack.idp.base_url}: the app is pointed at another provider (check which "
             "settings it reads: [app.env], [[configure]]; a library that writes Entra's hosts "
             "itself, as fastapi-sso's MicrosoftSSO does, must be handed the mock's endpoints "
             "where it lets an app override them)")
     return None
+
+
+def _loopback(host: str) -> bool:
+    """Whether ``host`` is this machine: 127.0.0.0/8, ``::1``, or ``localhost`` (and names
+    under it, which Chromium resolves to the loopback as RFC 6761 section 6.3 lets it)."""
+    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _unanswered(app: str, sent: _Loading, exc: PlaywrightTimeoutError

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,17 +24,32 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mock_idp.testing import RunningServer, run_in_thread
 from scenarios.app.port_reservation import held_listener
 
-__all__ = ["AppHost", "HostError", "SlowStartup"]
+__all__ = ["AppHost", "BlockedLoop", "HostError", "SlowStartup", "StartupFailed"]
 
 LIFESPAN_TIMEOUT = 10.0
+LOOP_ANSWER = 1.0
+"""How long the host's event loop is given to run a callback before it counts as blocked."""
 
 
 class HostError(RuntimeError):
-    """An app's lifespan startup failed, or an app is already mounted."""
+    """The host was used wrong (an app mounted while another is: a fault of the harness), or
+    an app's startup failed (:class:`StartupFailed`)."""
 
 
-class SlowStartup(HostError):
+class StartupFailed(HostError):
+    """An app's lifespan startup failed: the app's fault, not the host's."""
+
+
+class SlowStartup(StartupFailed):
     """An app's lifespan startup did not finish within its time, and was cancelled."""
+
+
+class BlockedLoop(StartupFailed):
+    """An app's lifespan startup holds the host's event loop (it runs blocking code, a ``def``
+    startup handler doing blocking I/O or ``time.sleep``): nothing can be served on the host,
+    nor the startup cancelled, until it returns. Starlette took synchronous startup handlers
+    (its docs/events.md) and its default lifespan calls one that is not async directly, on
+    the loop, before 1.0 dropped ``on_startup``."""
 
 
 @dataclass(eq=False)
@@ -52,7 +68,8 @@ class _Lifespan:
         await self._inbox.put({"type": "lifespan.startup"})
         reply = await self._outbox.get()
         if reply["type"] != "lifespan.startup.complete":
-            raise HostError(f"the app's startup failed: {reply.get('message', reply['type'])}")
+            raise StartupFailed(
+                f"the app's startup failed: {reply.get('message', reply['type'])}")
 
     async def _run(self, scope: Scope) -> None:
         try:
@@ -84,6 +101,8 @@ class AppHost:
         self._host = host
         self._current: _Lifespan | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._blocked: str | None = None
+        """Why the loop does not answer: the startup that blocked it (:class:`BlockedLoop`)."""
         self._running = contextlib.ExitStack()
         self.server: RunningServer | None = None
 
@@ -100,7 +119,13 @@ class AppHost:
 
     def __exit__(self, *exc: object) -> None:
         self.unmount()
-        self._running.close()
+        if self._blocked is None or self._answers():
+            self._running.close()
+            return
+        # The server cannot stop while a startup holds its loop: its thread (a daemon) is left
+        # to it, after the server's own shutdown timeout, and the socket is closed.
+        with contextlib.suppress(TimeoutError):
+            self._running.close()
 
     @contextlib.contextmanager
     def mounted(self, app: ASGIApp, *, timeout: float = LIFESPAN_TIMEOUT) -> Iterator[None]:
@@ -117,11 +142,25 @@ class AppHost:
         take longer than the host's own :data:`LIFESPAN_TIMEOUT`."""
         if self._current is not None:
             raise HostError("an app is mounted already; unmount it first")
+        if self._blocked is not None and not self._answers():
+            raise BlockedLoop(f"{self._blocked} (it still does)")
+        self._blocked = None
         lifespan = _Lifespan(app)
         try:
             self._call(lifespan.startup(), timeout)
         except TimeoutError:
-            self._call(lifespan.abandon())
+            if not self._answers():
+                self._blocked = (
+                    f"the app's lifespan startup blocked the event loop the harness serves "
+                    f"in-process apps on for more than {timeout:g} s ([app] timeout): a "
+                    "blocking startup (a def handler, blocking I/O, time.sleep) must not run "
+                    "on the loop (make it async, or hand the blocking work to a thread with "
+                    "asyncio.to_thread), or run the app as a command ([app] command)")
+                # Cancelled when the loop is free again, not left running beside the next app.
+                asyncio.run_coroutine_threadsafe(lifespan.abandon(), self._event_loop())
+                raise BlockedLoop(self._blocked) from None
+            with contextlib.suppress(TimeoutError):  # a startup deaf to its cancelling
+                self._call(lifespan.abandon())
             raise SlowStartup(f"the app's lifespan startup did not finish within {timeout:g} s"
                               ) from None
         self._current = lifespan
@@ -132,9 +171,18 @@ class AppHost:
         if current is not None:
             self._call(current.shutdown())
 
-    def _call(self, coroutine: Any, timeout: float = LIFESPAN_TIMEOUT) -> None:
+    def _event_loop(self) -> asyncio.AbstractEventLoop:
         assert self._loop is not None, "the host's server is not running"
-        future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        return self._loop
+
+    def _answers(self) -> bool:
+        """Whether the host's event loop runs a callback within :data:`LOOP_ANSWER` seconds."""
+        answered = threading.Event()
+        self._event_loop().call_soon_threadsafe(answered.set)
+        return answered.wait(LOOP_ANSWER)
+
+    def _call(self, coroutine: Any, timeout: float = LIFESPAN_TIMEOUT) -> None:
+        future = asyncio.run_coroutine_threadsafe(coroutine, self._event_loop())
         try:
             future.result(timeout)
         except TimeoutError:

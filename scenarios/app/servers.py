@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from mock_idp.testing import bind_socket, run_in_thread
-from scenarios.app.host import AppHost, SlowStartup
+from scenarios.app.host import AppHost, SlowStartup, StartupFailed
 from scenarios.app.port_reservation import PortReservation, listening_socket, unreserved_port
 from scenarios.app.process import (
     OUTPUT_TAIL_LINES,
@@ -130,8 +130,7 @@ def port_in_use(host: str, port: int) -> bool:
 
 
 def plan_address(profile: AppProfile, *, port: int = 0) -> AppAddress:
-    """Where the app will be: a bound socket for ``asgi``, a free port (or ``port``) for
-    ``{port}``."""
+    """Where the app will be: for ``{port}``, a bound socket (``asgi``) or a free port."""
     template = profile.app.base_url
     if "{port}" not in template:
         parts = urlsplit(template)
@@ -149,8 +148,7 @@ def plan_address(profile: AppProfile, *, port: int = 0) -> AppAddress:
 
 
 def hosted_address(profile: AppProfile, host: AppHost) -> AppAddress:
-    """Where an ``asgi`` app mounted on ``host`` is reached: the profile's base URL on the
-    host's port."""
+    """Where an ``asgi`` app mounted on ``host`` is reached: its base URL, the host's port."""
     return AppAddress(base_url=render(profile.app.base_url, {"port": str(host.port)}),
                       port=host.port)
 
@@ -313,6 +311,8 @@ class AppServer:
                 self._running.enter_context(run_in_thread(
                     self.asgi_app, sock=sock, startup_timeout=app.timeout))  # type: ignore[arg-type]
             except (TimeoutError, RuntimeError) as exc:  # its lifespan startup failed, or
+                if self.host is not None and not isinstance(exc, StartupFailed):
+                    raise  # a fault of the host (an app mounted already), not of the app
                 slow = isinstance(exc, (TimeoutError, SlowStartup))  # outlasted [app] timeout
                 raise AppStartError(f"asgi = {app.asgi!r}: {exc}" + (
                     f"; {self._timeout_hint('the app may only be slow to start')}"

@@ -38,6 +38,9 @@ class _Sites(Pages):
         hops = {"/login": f"{provider}/authorize", "/authorize": f"{app}/callback",
                 "/login-dead-provider": f"{provider}/dead",
                 "/login-at-entra": f"{ENTRA}/contoso/oauth2/v2.0/authorize?client_id=c",
+                "/login-stale-localhost": "http://localhost:5000/callback?code=c",
+                "/login-stale-twin": "http://127.0.0.1:5000/callback?code=c",
+                "/login-stale-ipv6": "http://[::1]:5000/callback?code=c",
                 "/login-federated": f"{provider}/federate",
                 "/federate": f"{ENTRA}/federated/saml2"}
         if self.path not in hops:  # /callback, /dead-login, /dead: no answer at all
@@ -133,6 +136,28 @@ def test_an_app_that_sends_the_browser_to_another_provider_fails_saying_so(
         f"the app sent the browser from {app}/login-at-entra to {ENTRA} "
         f"(net::ERR_NAME_NOT_RESOLVED), not to the mock provider at {provider}: the app is "
         "pointed at another provider (check which settings it reads"), caught.value
+
+
+@pytest.mark.parametrize(("path", "target"), [
+    ("/login-stale-localhost", "http://localhost:5000/callback"),
+    ("/login-stale-twin", "http://127.0.0.1:5000/callback"),
+    ("/login-stale-ipv6", "http://[::1]:5000/callback"),
+])
+def test_an_app_that_sends_the_browser_to_a_stale_local_address_is_told_its_own_url(
+        page: Page, app: str, path: str, target: str) -> None:
+    """A local address that is neither the app's nor the mock's (a base URL or port setting
+    left from the app's own setup, its twin ``localhost`` on another port) is no other
+    provider: the app is told which profile placeholders hand it its own URL."""
+    page.route(lambda url: ":5000/" in url, lambda route: route.abort("connectionrefused"))
+    with pytest.raises(AssertionError) as caught:
+        goto_app(page, _stack(app), f"{app}{path}")
+    provider = app.replace("127.0.0.1", "localhost")
+    assert str(caught.value) == (
+        f"the app sent the browser from {app}{path} to {target} "
+        f"(net::ERR_CONNECTION_REFUSED), a local address that is neither the app at {app} nor "
+        f"the mock provider at {provider}: a base URL or port setting of the app is not where "
+        "the harness serves it (hand the app its own URL: {base_url} or {port}, and "
+        "{redirect_uri}, in [app.env] or its command)")
 
 
 def test_a_provider_that_sends_the_browser_on_elsewhere_is_not_the_apps_failure(
