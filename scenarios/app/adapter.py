@@ -245,6 +245,12 @@ class ProfileAdapter:
             if status is not None and 200 <= status < 300:
                 raise SignedInElsewhere(
                     f"{self.url(signed_in.me_url or '')} answered HTTP {status}; {exc}") from exc
+            if self._page_shows_signed_in_now(page):
+                # Without me_url the profile's page is the session check: the person is in,
+                # the page the sign-in landed on is not what the profile says (a dashboard
+                # server's index page rather than the app, say).
+                raise SignedInElsewhere(
+                    f"{self.url(signed_in.page or '')} shows someone signed in; {exc}") from exc
             raise
         if signed_in.me_url:
             status = self._me_status(page, want_success=True)
@@ -311,6 +317,17 @@ class ProfileAdapter:
             return page.request.get(self.url(me_url), max_redirects=0).status
         except Exception:  # a closed page, an app that stopped: the earlier failure stands
             return None
+
+    def _page_shows_signed_in_now(self, page: Page) -> bool:
+        """Whether the profile's ``[signed_in] page`` shows someone signed in in this browser,
+        for a profile without ``me_url``; False when it cannot tell."""
+        signed_in = self.profile.signed_in
+        if signed_in.me_url or not signed_in.page or not (signed_in.text or signed_in.selector):
+            return False
+        try:
+            return self.is_signed_in(page)
+        except Exception:  # a closed page, an app that stopped: the earlier failure stands
+            return False
 
     def _expect_me_json(self, page: Page, person: Someone) -> None:
         """``[signed_in.me_json]`` ``email`` and ``name`` name ``person``. An app may hold no
