@@ -13,7 +13,6 @@ app's own calls), the way a test in any language would.
 from __future__ import annotations
 
 import contextlib
-import secrets
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -38,7 +37,7 @@ from scenarios.people import OTHER_ORGANIZATION, PEOPLE, ZED, Person
 from scenarios.profiles import REFERENCE_RP, resolve
 from scenarios.protocol_view import ProtocolSources
 from scenarios.shared_servers import SharedServers, start_provider
-from scenarios.stack_app import StackError, register_app, start_app
+from scenarios.stack_app import StackError, new_admin_token, register_app, start_app
 
 __all__ = ["CUSTOMER_APPS", "PEOPLE", "LiveStack", "Person", "StackError", "StackOptions",
            "live_stack", "profile_for", "with_options"]
@@ -382,7 +381,7 @@ def live_stack(options: StackOptions | None = None, *, workdir: Path | None = No
         created = live._add_password(profile.provider.secret_lifetime.days, None)
         live.client_secret = str(created["secretText"])
         live.secret_key_id = str(created["keyId"])
-        admin_token = secrets.token_urlsafe(24)
+        admin_token = new_admin_token()
         start_app(stack, live, host=host, rp_port=rp_port, workdir=workdir,
                   admin_token=admin_token)
         if own_provider:

@@ -175,15 +175,23 @@ class NavigationLog:
         """Documents whose URL starts with ``url_prefix`` (a callback, an endpoint)."""
         return [url for url, _ in self.documents if url.startswith(url_prefix)]
 
+    def expect_no_return(self, provider_base_url: str, callback: str) -> None:
+        """The provider never sent the browser back to ``callback``."""
+        back = self.answers_at(callback, provider_base_url)
+        assert not back, (f"the provider sent the browser back to the app's redirect URI "
+                          f"({shown_url(back[0])}): the browser went {self._journey()}")
+
     def answers_at(self, callback: str, provider_base_url: str) -> list[str]:
-        """Documents at ``callback``, the provider's answers the app received: the post of an
-        answer a page there got in its fragment (:meth:`_posts_fragment_back`) is the same
-        answer again, not counted."""
+        """Documents at ``callback`` the provider sent the browser to, its answers the app
+        received: each straight after a document of the provider's (its redirect, or its
+        ``form_post`` page). An app whose sign-in URL is its callback (Panel's ``/login``
+        starts the sign-in and takes the answer) is visited there on the way out too, which
+        is no answer; nor is the post of an answer a page there got in its fragment
+        (:meth:`_posts_fragment_back`), the same answer again."""
         provider = urlsplit(provider_base_url).netloc
-        again = {i + 1 for i in range(len(self.documents))
-                 if self._posts_fragment_back(i, provider)}
         return [url for i, (url, _) in enumerate(self.documents)
-                if url.startswith(callback) and i not in again]
+                if i > 0 and url.startswith(callback)
+                and urlsplit(self.documents[i - 1][0]).netloc == provider]
 
     def redirected_to(self, url_prefix: str) -> list[str]:
         """Redirect targets starting with ``url_prefix``, fragment included."""

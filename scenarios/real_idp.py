@@ -46,7 +46,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import secrets
 import socket
 import ssl
 import tempfile
@@ -80,6 +79,7 @@ from scenarios.real_idp_problems import (
     fetch_problem,
     rp_refusal,
 )
+from scenarios.stack_app import new_admin_token
 
 __all__ = [
     "IdpConfigError",
@@ -462,7 +462,7 @@ def real_idp_stack(config: RealIdpConfig, *, workdir: Path | None = None,
             "client_auth_method": config.client_auth_method,
             "secret_expires_on": (datetime.now(UTC) + timedelta(days=365)).date().isoformat(),
             "support_contact": config.support_contact,
-            "admin_token": secrets.token_urlsafe(24),
+            "admin_token": new_admin_token(),
             "ca_file": str(config.ca_file) if config.ca_file is not None else "",
             "event_keys_url": "",
             "graph_url": graph_url(metadata),

@@ -5,6 +5,7 @@ the stack plans."""
 from __future__ import annotations
 
 import contextlib
+import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -88,6 +89,14 @@ def register_app(stack: LiveStack, profile: AppProfile, base: Mapping[str, str])
     stack.update_app(displayName=profile.name, web=web,
                      spa=registered if spa else {"redirectUris": []},
                      signInAudience=profile.provider.sign_in_audience)
+
+
+def new_admin_token() -> str:
+    """The per-run ``{admin_token}``: letters and digits only. ``token_urlsafe`` starts one
+    value in 64 with ``-``, which a command line reads as an option (``panel serve
+    --cookie-secret -x…``: argparse's "expected one argument"), so an app handed it as an
+    argument failed to start now and then."""
+    return secrets.token_hex(24)
 
 
 def _app_values(live: LiveStack, server: AppServer, admin_token: str) -> dict[str, str]:

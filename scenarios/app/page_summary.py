@@ -34,10 +34,20 @@ _SHOWN_JS = """() => {
   const squash = (text) => (text || "").replace(/\\s+/g, " ").trim();
   const visible = (el) => { const box = el.getBoundingClientRect();
     return box.width > 0 && box.height > 0 && getComputedStyle(el).visibility !== "hidden"; };
+  // A page drawn in open shadow roots (Panel's and Bokeh's, web components') has none of its
+  // text in the document's own innerText: each root's is read after it.
+  const roots = [document];
+  for (let i = 0; i < roots.length; i++) {
+    for (const el of roots[i].querySelectorAll("*")) if (el.shadowRoot) roots.push(el.shadowRoot);
+  }
   const status = performance.getEntriesByType("navigation")[0]?.responseStatus ?? 0;
-  const heading = [...document.querySelectorAll("h1, h2, [role=heading]")].filter(visible)
-    .map((el) => squash(el.innerText)).find((text) => text) || "";
-  const lines = (document.body ? document.body.innerText : "").split("\\n").map(squash);
+  const heading = roots.flatMap((root) => [...root.querySelectorAll("h1, h2, [role=heading]")])
+    .filter(visible).map((el) => squash(el.innerText)).find((text) => text) || "";
+  const drawn = roots.slice(1).flatMap((root) => [...root.children])
+    .filter((el) => !["STYLE", "SCRIPT", "LINK", "TEMPLATE"].includes(el.tagName) && visible(el))
+    .map((el) => el.innerText);
+  const lines = [document.body ? document.body.innerText : "", ...drawn].join("\\n")
+    .split("\\n").map(squash);
   const after = heading ? lines.indexOf(heading) + 1 : 0;
   const shown = heading ? [heading] : [];
   const next = lines.slice(after).find((line) => line && line !== heading);

@@ -51,6 +51,12 @@ def expect_signed_in(app: ProfileAdapter, page: Page, person: Someone, *,
         if status is not None and 200 <= status < 300:
             raise SignedInElsewhere(
                 f"{app.url(signed_in.me_url or '')} answered HTTP {status}; {exc}") from exc
+        if _page_shows_signed_in_now(app, page):
+            # Without me_url the profile's page is the session check: the person is in, the
+            # page the sign-in landed on is not what the profile says (a dashboard server's
+            # index page rather than the app, say).
+            raise SignedInElsewhere(
+                f"{app.url(signed_in.page or '')} shows someone signed in; {exc}") from exc
         raise
     if signed_in.me_url:
         status = _me_status(app, page, want_success=True)
@@ -109,6 +115,18 @@ def _me_status_now(app: ProfileAdapter, page: Page) -> int | None:
         return page.request.get(app.url(me_url), max_redirects=0).status
     except Exception:  # a closed page, an app that stopped: the earlier failure stands
         return None
+
+
+def _page_shows_signed_in_now(app: ProfileAdapter, page: Page) -> bool:
+    """Whether the profile's ``[signed_in] page`` shows someone signed in in this browser, for
+    a profile without ``me_url``; False when it cannot tell."""
+    signed_in = app.profile.signed_in
+    if signed_in.me_url or not signed_in.page or not (signed_in.text or signed_in.selector):
+        return False
+    try:
+        return app.is_signed_in(page)
+    except Exception:  # a closed page, an app that stopped: the earlier failure stands
+        return False
 
 
 def _expect_signed_in_page(app: ProfileAdapter, page: Page, person: Someone) -> None:

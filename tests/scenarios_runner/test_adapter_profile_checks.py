@@ -15,7 +15,7 @@ from typing import cast
 
 import httpx
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page
 
 from scenarios import flows
 from scenarios.app import parse_profile
@@ -250,3 +250,26 @@ def test_an_app_page_instead_of_the_provider_s_error(page: Page, origin: str) ->
     assert str(caught.value) == (
         f"the provider's error page (AADSTS50011) did not appear: the page at {origin}/login "
         "shows, heading 'Welcome to the helpdesk': 'Sign in to continue.'")
+
+
+def test_a_landing_page_without_the_text_is_no_sign_out_when_the_profiles_page_shows_it(
+        browser: Browser, origin: str, http: httpx.Client) -> None:
+    """Without ``me_url`` the profile's ``page`` tells whether anyone is signed in: Panel's
+    sign-in lands on its index of apps, and only the app's own page shows who it is."""
+    text = PROFILE.format(me_url="", selector="#signed-in-as", name_path="name")
+    text = text.replace('me_url = ""\n', 'page = "/account"\n').split("[signed_in.me_json]")[0]
+    adapter = ProfileAdapter(parse_profile(text + "[sign_out]\ncontrol = \"Sign out\"\n",
+                                           path=Path("helpdesk.toml")),
+                             cast(AppServer, SimpleNamespace(base_url=origin)), {}, http)
+    context = browser.new_context()  # the page in a context of its own, as a run's
+    page = context.new_page()
+    page.goto(f"{origin}/index")
+    with expect_timeout(300), pytest.raises(AssertionError) as caught:
+        adapter.expect_signed_in(page, ALICE, lands_on="/index")
+    assert isinstance(caught.value, SignedInElsewhere), str(caught.value)
+    assert str(caught.value).startswith(f"{origin}/account shows someone signed in; ")
+    with pytest.raises(AssertionError, match=f"^{ALICE.upn} is signed in, but not as the "
+                                             "profile says"):
+        flows.expect_signed_in(page, cast(LiveStack, SimpleNamespace(app=adapter)), ALICE,
+                               path="/index")
+    context.close()

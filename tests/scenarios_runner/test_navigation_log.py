@@ -236,3 +236,42 @@ def test_a_reset_log_judges_the_next_sign_in_alone() -> None:
     page.receive(f"{APP}/protected/page", 200)
     log.expect_no_page_between(IDP)
     assert log.answers_at(f"{APP}/cb", IDP) == [f"{APP}/cb"]
+
+
+def test_a_sign_in_url_that_is_also_the_callback_is_no_return_from_the_provider() -> None:
+    # Panel's /login starts the sign-in and takes the provider's answer: the browser leaving
+    # through it is not the provider sending it back.
+    page = _Page()
+    log = NavigationLog(cast(Page, page))
+    page.receive(f"{APP}/login", 302, f"{IDP}/authorize?client_id=x")
+    page.receive(f"{IDP}/authorize?client_id=x", 400)
+    assert log.visited(f"{APP}/login") == [f"{APP}/login"]
+    assert log.answers_at(f"{APP}/login", IDP) == []
+    log.expect_no_return(IDP, f"{APP}/login")
+
+
+def test_the_providers_redirect_or_form_post_to_the_callback_is_a_return() -> None:
+    page = _Page()
+    log = NavigationLog(cast(Page, page))
+    page.receive(f"{APP}/login", 302, f"{IDP}/authorize?client_id=x")
+    page.receive(f"{IDP}/authorize?client_id=x", 302, f"{APP}/login?error=access_denied")
+    page.receive(f"{APP}/login?error=access_denied", 401)
+    with pytest.raises(AssertionError, match=r"sent the browser back to the app's redirect URI"
+                                             r" \(http://127.0.0.1:8000/login\?…\)"):
+        log.expect_no_return(IDP, f"{APP}/login")
+    posted = _Page()
+    log = NavigationLog(cast(Page, posted))
+    posted.receive(f"{IDP}/login", 200)
+    posted.receive(f"{APP}/cb", 302, "/", method="POST", body="code=c")
+    assert log.answers_at(f"{APP}/cb", IDP) == [f"{APP}/cb"]
+
+
+def test_one_answer_at_a_callback_that_is_also_the_sign_in_url() -> None:
+    # failure.state-replayed counts the answers of one sign-in: Panel's /login is both.
+    page = _Page()
+    log = NavigationLog(cast(Page, page))
+    page.receive(f"{APP}/login?next=/app", 302, f"{IDP}/authorize?client_id=x")
+    page.receive(f"{IDP}/authorize?client_id=x", 302, f"{APP}/login?code=c&state=s")
+    page.receive(f"{APP}/login?code=c&state=s", 302, "/app")
+    page.receive(f"{APP}/app", 200)
+    assert log.answers_at(f"{APP}/login", IDP) == [f"{APP}/login?code=c&state=s"]

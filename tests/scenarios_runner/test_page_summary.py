@@ -41,6 +41,12 @@ class _Pages(Pages):
                          "<main><h1>Sign-in failed</h1><p>We could not sign you in.</p></main>")
         if path == "/plain":
             return 403, "Forbidden"
+        if path == "/shadow":  # drawn by its script in shadow roots, as Panel's pages are
+            return 200, ("<div id='app'></div><script>const outer = document.getElementById("
+                         "'app').attachShadow({mode: 'open'}); outer.innerHTML = '<style>p {}"
+                         "</style><div id=inner></div>'; outer.getElementById('inner')"
+                         ".attachShadow({mode: 'open'}).innerHTML = '<h1>Dashboard</h1>"
+                         "<p>Signed in as Alice Adams</p>';</script>")
         return 500, "<h1>Internal Server Error</h1><p>more</p>"
 
 
@@ -66,6 +72,14 @@ def test_the_heading_not_the_sites_header(browser: Browser, origin: str) -> None
                                   "'We could not sign you in.'")
     page.goto(f"{origin}/plain")
     assert page_summary(page) == "the app showed /plain with HTTP 403: 'Forbidden'"
+    page.close()
+
+
+def test_a_page_drawn_in_shadow_roots_is_read_there(browser: Browser, origin: str) -> None:
+    page = browser.new_page()
+    page.goto(f"{origin}/shadow")
+    assert page_summary(page) == ("the app showed /shadow with HTTP 200: 'Dashboard' / "
+                                  "'Signed in as Alice Adams'")
     page.close()
 
 
