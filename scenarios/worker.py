@@ -1,10 +1,8 @@
 """One worker's life: launch a browser, enter the catalogue's environment, then run scenarios
 one at a time, each in a clean browser context (a new one, or the last one cleaned: see
-:mod:`scenarios.clean_page`), recording steps, screenshots and traces.
-
-:func:`work` is what each worker process (or the calling process, with one worker) runs;
-:func:`run_scenario` runs one scenario and is also what the pytest plugin calls.
-"""
+:mod:`scenarios.clean_page`), recording steps, screenshots and traces. :func:`work` is what
+each worker process (or the calling process, with one worker) runs; :func:`run_scenario` runs
+one scenario and is also what the pytest plugin calls."""
 
 from __future__ import annotations
 
@@ -66,9 +64,7 @@ T = TypeVar("T")
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, BrowserUnavailable):  # its message says which browser and the fix
         return str(exc)
-    if isinstance(exc, AssertionError):
-        # A failed check reads the same whichever of the harness's own kinds of it carries it
-        # (NoFailurePage, SignedInElsewhere): their module paths say nothing to a user.
+    if isinstance(exc, AssertionError):  # NoFailurePage too: its module path tells users nothing
         return f"AssertionError: {exc}" if str(exc) else "AssertionError"
     return "".join(traceback.format_exception_only(exc)).strip()
 
