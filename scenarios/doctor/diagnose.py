@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -12,7 +13,8 @@ from scenarios.doctor import checks, probe
 from scenarios.doctor.checks import CheckResult, Flavour
 from scenarios.doctor.config import DoctorOptions
 
-__all__ = ["GRAPH_DEFAULT_SCOPE", "Diagnosis", "client_credentials_request", "diagnose"]
+__all__ = ["GRAPH_DEFAULT_SCOPE", "Diagnosis", "client_credentials_request", "diagnose",
+           "v1_resource"]
 
 GRAPH_DEFAULT_SCOPE = "https://graph.microsoft.com/.default"
 GRAPH_RESOURCE = "https://graph.microsoft.com"
@@ -73,6 +75,33 @@ def request_flavour(options: DoctorOptions, flavour: Flavour) -> Flavour:
     return token if checks.is_entra(token) else flavour
 
 
+_OIDC_SCOPES = frozenset({"openid", "profile", "email", "offline_access"})
+
+
+def v1_resource(scope: str) -> str:
+    """The ``resource`` Entra's v1.0 token endpoint takes for a v2.0-style ``scope``.
+
+    v1.0 ignores ``scope`` and asks for one resource (an App ID URI or client ID). A v2.0
+    permission is that resource's identifier with the permission's name appended, and
+    ``{resource}/.default`` asks for the resource's static permissions; a permission without a
+    resource is Microsoft Graph's ("Scopes and permissions in the Microsoft identity platform",
+    learn.microsoft.com/entra/identity-platform/scopes-oidc, and its section on the .default
+    scope). So the first permission's resource is sent, and a value that is already a resource
+    (a URI without a path, a client ID) is sent as it is."""
+    names = [name for name in scope.split() if name not in _OIDC_SCOPES]
+    if not names:
+        return GRAPH_RESOURCE
+    name = names[0]
+    if name.endswith("/.default"):
+        return name.removesuffix("/.default")
+    if "/" not in name:
+        return name if checks.looks_like_guid(name) else GRAPH_RESOURCE
+    parts = urlsplit(name)
+    if parts.scheme and parts.path.strip("/") == "":
+        return name.rstrip("/")
+    return name.rsplit("/", 1)[0]
+
+
 def client_credentials_request(
     options: DoctorOptions, flavour: Flavour, method: str, *, grant: str = "client_credentials"
 ) -> tuple[dict[str, str], dict[str, str]]:
@@ -83,12 +112,12 @@ def client_credentials_request(
     if grant == "authorization_code":
         form["code"] = UNUSABLE_CODE
         form["redirect_uri"] = options.redirect_uri or "http://localhost/"
+    elif flavour == "entra-v1":
+        form["resource"] = v1_resource(options.scope) if options.scope else GRAPH_RESOURCE
     elif options.scope:
         form["scope"] = options.scope
     elif flavour == "entra-v2":
         form["scope"] = GRAPH_DEFAULT_SCOPE
-    elif flavour == "entra-v1":
-        form["resource"] = GRAPH_RESOURCE
     headers: dict[str, str] = {}
     secret = options.client_secret.reveal() if options.client_secret else ""
     if method == "basic":
