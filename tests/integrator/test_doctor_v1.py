@@ -4,6 +4,7 @@ token request takes a ``resource`` (v1.0 ignores ``scope``), and the advice fits
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 
@@ -11,6 +12,7 @@ from mock_idp.config import DEFAULT_TENANT_ID, REFERENCE_RP_CLIENT_ID, REFERENCE
 from scenarios.doctor import DoctorOptions, Secret
 from scenarios.doctor.diagnose import client_credentials_request, v1_resource
 
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 V1 = "https://login.example/" + DEFAULT_TENANT_ID + "/oauth2"
 
 
@@ -49,3 +51,28 @@ def test_scope_on_a_v2_token_url_is_sent_as_given() -> None:
                     scope="api://onedesk/.default")
     form, _ = client_credentials_request(v2, "entra-v2", "post")
     assert form.get("scope") == "api://onedesk/.default" and "resource" not in form, form
+
+
+def test_a_v1_authorization_uri_without_a_document_is_told_the_v1_shape() -> None:
+    """The advice keeps the version the admin copied: v1.0's …/oauth2/authorize, not v2.0's."""
+    from scenarios.doctor import checks
+    from scenarios.doctor.probe import Exchange
+
+    url = f"{V1}/.well-known/openid-configuration".replace("/oauth2", "")
+    missing = Exchange(method="GET", url=url, received_at=NOW, status=404, text="Not Found")
+    result, _ = checks.check_discovery(url, missing, "entra-v1")
+    assert result.status == "FAIL" and result.fix, result
+    assert "/<tenant>/oauth2/authorize" in result.fix and "v2.0" not in result.fix, result.fix
+    v2, _ = checks.check_discovery(url, missing, "entra-v2")
+    assert v2.fix and "/<tenant>/oauth2/v2.0/authorize" in v2.fix, v2.fix
+
+
+def test_mixed_versions_name_the_token_urls_version() -> None:
+    from scenarios.doctor import checks
+
+    document = {"issuer": f"https://sts.windows.net/{DEFAULT_TENANT_ID}/",
+                "authorization_endpoint": f"{V1}/authorize", "token_endpoint": f"{V1}/token"}
+    result = checks.check_endpoints(document, authorization_uri=f"{V1}/authorize",
+                                    token_url=f"{V1}/v2.0/token", flavour="entra-v1")
+    assert result.status == "FAIL", result
+    assert "is Entra v1.0 but the token URL is Entra v2.0" in result.detail, result.detail
