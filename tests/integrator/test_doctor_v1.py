@@ -3,6 +3,7 @@ token request takes a ``resource`` (v1.0 ignores ``scope``), and the advice fits
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -76,3 +77,18 @@ def test_mixed_versions_name_the_token_urls_version() -> None:
                                     token_url=f"{V1}/v2.0/token", flavour="entra-v1")
     assert result.status == "FAIL", result
     assert "is Entra v1.0 but the token URL is Entra v2.0" in result.detail, result.detail
+
+
+def test_a_refused_v1_resource_is_named_a_resource() -> None:
+    from scenarios.doctor import checks
+    from scenarios.doctor.probe import Exchange
+
+    body = {"error": "invalid_resource", "error_codes": [500011],
+            "error_description": "AADSTS500011: The resource principal named api://nope was "
+            "not found in the tenant named contoso.onmicrosoft.com."}
+    refused = Exchange(method="POST", url=f"{V1}/token", received_at=NOW, status=400,
+                       text=json.dumps(body), sent={"resource": "api://nope"})
+    result = checks.check_client_credentials(refused, flavour="entra-v1",
+                                             secret=REFERENCE_RP_SECRET)
+    assert result.status == "WARN", result
+    assert "the resource was refused (resource api://nope)" in result.detail, result.detail

@@ -84,9 +84,10 @@ def check_client_credentials(
     code = aadsts_code(description, body)
     if code is not None:
         if code in (1002012, 70011, 500011):
+            asked = "resource" if "resource" in exchange.sent else "scope"
             return CheckResult(
                 name=name, status="WARN",
-                detail=f"AADSTS{code}: the scope was refused ({granted}); the secret is not "
+                detail=f"AADSTS{code}: the {asked} was refused ({granted}); the secret is not "
                 "proven", fix="Pass --scope <resource>/.default for an API the app may call.")
         extra = ""
         if code == 7000215 and looks_like_guid(secret):
