@@ -92,3 +92,26 @@ def test_a_refused_v1_resource_is_named_a_resource() -> None:
                                              secret=REFERENCE_RP_SECRET)
     assert result.status == "WARN", result
     assert "the resource was refused (resource api://nope)" in result.detail, result.detail
+
+
+OLD_SECRET = "old8Q~an-expired-secret-value-pasted-long-ago"
+
+
+def test_a_client_secret_in_the_authorization_uri_fails_and_is_never_printed(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A secret pasted into the authorization URI's query goes to every browser: a FAIL, and
+    its value is masked even when it is not the secret given to doctor."""
+    from scenarios.doctor import checks
+    from scenarios.doctor.diagnose import Diagnosis
+    from scenarios.doctor.report import format_table, to_json
+
+    uri = f"{V1}/authorize?resource=https://graph.microsoft.com&client_secret={OLD_SECRET}"
+    result = checks.check_authorization_query(uri)
+    assert result.status == "FAIL" and "client_secret" in result.detail, result
+    assert result.fix and "create a new client secret" in result.fix, result.fix
+    diagnosis = Diagnosis(flavour="entra-v1", discovery_url=V1, results=(result,),
+                          authorization_uri=uri)
+    table = format_table(diagnosis, secrets=[REFERENCE_RP_SECRET])
+    printed = table + to_json(diagnosis, secrets=[REFERENCE_RP_SECRET],
+                              target={"authorization_uri": uri})
+    assert "client_secret=" in table and OLD_SECRET not in printed, printed
