@@ -147,6 +147,16 @@ def _with_endpoints(options: DoctorOptions, http: httpx.Client, clock: probe.Clo
                    token_url=options.token_url or str(document.get("token_endpoint", "")))
 
 
+def _set_up_ids(options: DoctorOptions) -> dict[str, str]:
+    """The GUIDs an admin copies next to the secret, by their names in the admin center."""
+    ids = {"Application (client) ID": options.client_id}
+    for url in (options.token_url, options.authorization_uri):
+        tenant = urlsplit(url).path.strip("/").split("/")[0]
+        if checks.looks_like_guid(tenant):
+            ids["Directory (tenant) ID"] = tenant
+    return ids
+
+
 def diagnose(options: DoctorOptions, http: httpx.Client, *, clock: probe.Clock) -> Diagnosis:
     """Probe the provider as the options describe it and return every check's result (an
     endpoint not given: the discovery document's)."""
@@ -212,7 +222,7 @@ def diagnose(options: DoctorOptions, http: httpx.Client, *, clock: probe.Clock) 
     credentials = checks.check_client_credentials(
         token, flavour=flavour,
         secret=options.client_secret.reveal() if options.client_secret else None,
-        fallback=fallback)
+        fallback=fallback, other_ids=_set_up_ids(options))
     redirect = checks.check_redirect_uri(authorization, redirect_uri=options.redirect_uri,
                                          flavour=flavour, answered=answered)
     clock_result = (checks.check_clock(exchanges) if answered

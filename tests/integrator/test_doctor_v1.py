@@ -1,5 +1,6 @@
-"""``doctor`` with Entra's v1.0 endpoints, as a partner's SSO guide has admins copy them: the
-token request takes a ``resource`` (v1.0 ignores ``scope``), and the advice fits v1.0."""
+"""``doctor`` with Entra's v1.0 endpoints and the fields copied next to them, as a partner's SSO
+guide has admins fill them in: the token request takes a ``resource`` (v1.0 ignores ``scope``),
+the advice fits v1.0, and a value pasted into the wrong field is named as such."""
 
 from __future__ import annotations
 
@@ -115,3 +116,33 @@ def test_a_client_secret_in_the_authorization_uri_fails_and_is_never_printed(
     printed = table + to_json(diagnosis, secrets=[REFERENCE_RP_SECRET],
                               target={"authorization_uri": uri})
     assert "client_secret=" in table and OLD_SECRET not in printed, printed
+
+
+@pytest.mark.parametrize(("secret", "named"), [
+    (REFERENCE_RP_CLIENT_ID, "Application (client) ID"),
+    (DEFAULT_TENANT_ID.upper(), "Directory (tenant) ID"),
+])
+def test_an_id_pasted_as_the_secret_is_named_not_taken_for_a_secret_id(
+        secret: str, named: str) -> None:
+    """AADSTS7000215 for a GUID is a Secret ID pasted, unless that GUID is the app's client ID
+    or the tenant's ID in the URLs: then it is that field, copied into the wrong box."""
+    from asgi_client import AppClient
+
+    from mock_idp import IdpConfig, MockClock, create_app
+    from scenarios.doctor import diagnose
+
+    base = "http://localhost/" + DEFAULT_TENANT_ID + "/oauth2/v2.0"
+    opts = v1_options(authorization_uri=f"{base}/authorize", token_url=f"{base}/token",
+                      client_secret=Secret(secret))
+    app = create_app(IdpConfig.default(clock=MockClock()))
+    with AppClient(app, base_url="http://localhost", follow_redirects=False) as client:
+        diagnosis = diagnose(opts, client, clock=Clock())
+    result = next(r for r in diagnosis.results if r.name == "client-credentials")
+    assert result.status == "FAIL" and "AADSTS7000215" in result.detail, result
+    assert f"is the {named}, not a secret" in result.detail, result.detail
+    assert "Secret ID" not in result.detail and result.fix and "Secret ID" not in result.fix
+
+
+class Clock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from urllib.parse import parse_qs, urlsplit
 
 from scenarios.doctor.checks.entra import (
@@ -54,12 +54,14 @@ def needs_credential_fallback(exchange: Exchange, flavour: Flavour) -> bool:
 
 def check_client_credentials(
     exchange: Exchange, *, flavour: Flavour, secret: str | None,
-    fallback: Exchange | None = None,
+    fallback: Exchange | None = None, other_ids: Mapping[str, str] | None = None,
 ) -> CheckResult:
     """The client ID and secret are accepted, judged by a client-credentials request.
 
     ``fallback``: for providers that refuse that grant for the client, an authorization-code
     request with an unusable code; ``invalid_grant`` there means the client authenticated.
+    ``other_ids``: the GUIDs of the set-up by what Entra calls them ("Application (client)
+    ID": ...), which a refused secret shaped like a GUID is told apart from a Secret ID by.
     """
     name = "client-credentials"
     if secret is None:
@@ -89,6 +91,13 @@ def check_client_credentials(
                 name=name, status="WARN",
                 detail=f"AADSTS{code}: the {asked} was refused ({granted}); the secret is not "
                 "proven", fix="Pass --scope <resource>/.default for an API the app may call.")
+        pasted = next((label for label, value in (other_ids or {}).items()
+                       if value and value.strip().lower() == secret.strip().lower()), None)
+        if code == 7000215 and pasted is not None:
+            return failed(name, f"AADSTS{code}: invalid client secret; the value given is the "
+                          f"{pasted}, not a secret",
+                          "Paste a client secret's Value (from Certificates & secrets; create "
+                          "one if its value was not saved) as the secret.", PORTAL_SECRETS)
         extra = ""
         if code == 7000215 and looks_like_guid(secret):
             extra = ("; the value given has the shape of a Secret ID (a GUID): the secret ID was "
