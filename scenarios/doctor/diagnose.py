@@ -141,10 +141,21 @@ def _with_endpoints(options: DoctorOptions, http: httpx.Client, clock: probe.Clo
                                               given=True)
     if document is None:
         return Diagnosis(flavour="generic", discovery_url=url, results=(transport, result))
-    return replace(options,
-                   authorization_uri=options.authorization_uri or str(
-                       document.get("authorization_endpoint", "")),
-                   token_url=options.token_url or str(document.get("token_endpoint", "")))
+    completed = replace(options,
+                        authorization_uri=options.authorization_uri or str(
+                            document.get("authorization_endpoint", "")),
+                        token_url=options.token_url or str(document.get("token_endpoint", "")))
+    for key, taken in (("authorization_endpoint", completed.authorization_uri),
+                       ("token_endpoint", completed.token_url)):
+        try:
+            urlsplit(taken).port  # noqa: B018 - an unclosed [ or a port out of range raises
+        except ValueError as exc:
+            # The document's own URL, not the user's option: the discovery check's finding.
+            return Diagnosis(flavour="generic", discovery_url=url, results=(transport, replace(
+                result, status="FAIL", detail=f"{url}: its {key} {taken!r} is not a URL ({exc})",
+                fix="Fix the provider's discovery document, or give --authorization-uri and "
+                "--token-url.")))
+    return completed
 
 
 def _set_up_ids(options: DoctorOptions) -> dict[str, str]:

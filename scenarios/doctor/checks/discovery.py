@@ -104,7 +104,10 @@ def check_issuer(document: Mapping[str, Any], discovery_url: str) -> CheckResult
 
 
 def _tenant_and_rest(url: str) -> tuple[str, str, str]:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # a document's endpoint that is no URL: it matches nothing given
+        return "", "", url
     segments = parts.path.rstrip("/").split("/")
     tenant = segments[1] if len(segments) > 1 else ""
     return f"{parts.scheme}://{parts.netloc}".lower(), tenant, "/".join(segments[2:])
