@@ -146,3 +146,23 @@ def test_an_id_pasted_as_the_secret_is_named_not_taken_for_a_secret_id(
 class Clock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+def test_a_sign_in_refused_back_at_a_registered_uri_is_not_a_pass() -> None:
+    """Entra sends an error back to a registered redirect URI when it refuses the request: the
+    URI is fine, but every sign-in with this authorization URI (its query kept) ends so."""
+    from asgi_client import AppClient
+
+    from mock_idp import IdpConfig, MockClock, create_app
+    from scenarios.doctor import diagnose
+
+    base = "http://localhost/" + DEFAULT_TENANT_ID + "/oauth2/v2.0"
+    opts = v1_options(authorization_uri=f"{base}/authorize?resource=api://nope",
+                      token_url=f"{base}/token", redirect_uri="http://localhost/auth/callback")
+    app = create_app(IdpConfig.default(clock=MockClock()))
+    with AppClient(app, base_url="http://localhost", follow_redirects=False) as client:
+        diagnosis = diagnose(opts, client, clock=Clock())
+    result = next(r for r in diagnosis.results if r.name == "redirect-uri")
+    assert result.status == "FAIL", result
+    assert "refused the sign-in request: error=invalid_target" in result.detail, result.detail
+    assert diagnosis.exit_code == 1

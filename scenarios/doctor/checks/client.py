@@ -9,6 +9,7 @@ from scenarios.doctor.checks.entra import (
     PORTAL_SECRETS,
     Flavour,
     aadsts_code,
+    entra_error,
     entra_failure,
     is_entra,
     looks_like_guid,
@@ -159,11 +160,26 @@ def check_redirect_uri(
         target, wanted = urlsplit(location), urlsplit(redirect_uri)
         if (target.scheme, target.netloc, target.path) == (wanted.scheme, wanted.netloc,
                                                             wanted.path):
-            error = parse_qs(target.query).get("error", [""])[0]
-            if error:
+            query = parse_qs(target.query)
+            error = query.get("error", [""])[0]
+            if error and not is_entra(flavour):
                 return CheckResult(name=name, status="PASS",
                                    detail=f"registered (the provider sent error={error} back "
                                    "to it, which it only does for a registered URI)")
+            if error:
+                # Entra sends an error back, with no one at the keyboard, only for a request it
+                # refuses (the authorization URI's own query is kept in it): every sign-in
+                # would end so. The URI is registered, but the set-up is not usable.
+                said = query.get("error_description", [""])[0].split("\r\n")[0].strip()
+                code = aadsts_code(said)
+                known = entra_error(code) if code is not None else None
+                return CheckResult(
+                    name=name, status="FAIL",
+                    detail=f"registered, but the provider refused the sign-in request: "
+                    f"error={error}" + (f" ({said})" if said else ""),
+                    fix=known[1] if known else "Read the provider's error; a query in the "
+                    "authorization URI (see authorize-query) goes with every sign-in.",
+                    portal=known[2] if known else None)
             return CheckResult(name=name, status="PASS",
                                detail="registered (the provider redirected back to it)")
         return CheckResult(name=name, status="PASS",
