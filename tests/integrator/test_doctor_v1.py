@@ -166,3 +166,19 @@ def test_a_sign_in_refused_back_at_a_registered_uri_is_not_a_pass() -> None:
     assert result.status == "FAIL", result
     assert "refused the sign-in request: error=invalid_target" in result.detail, result.detail
     assert diagnosis.exit_code == 1
+
+
+def test_a_refused_secret_may_be_another_apps() -> None:
+    """AADSTS7000215 is also what another app's secret gets (Entra's text: 'for a secret added
+    to app <client id>'), a mix-up when a tenant has several apps: the fix says so."""
+    from scenarios.doctor import checks
+    from scenarios.doctor.probe import Exchange
+
+    body = {"error": "invalid_client", "error_codes": [7000215],
+            "error_description": "AADSTS7000215: Invalid client secret provided."}
+    refused = Exchange(method="POST", url=f"{V1}/token", received_at=NOW, status=401,
+                       text=json.dumps(body), sent={"resource": "https://graph.microsoft.com"})
+    result = checks.check_client_credentials(refused, flavour="entra-v1",
+                                             secret="oth8Q~secret-value-of-another-application")
+    assert result.status == "FAIL" and result.fix, result
+    assert "of this app" in result.fix and "another app's secret" in result.fix, result.fix

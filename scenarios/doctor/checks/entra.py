@@ -76,8 +76,9 @@ def entra_error(code: int) -> tuple[str, str, str | None] | None:
     table: dict[int, tuple[str, str, str | None]] = {
         7000215: (
             "invalid client secret",
-            "Copy the secret's Value again (it is shown only when created) or create a new "
-            "client secret, and update the connection.",
+            "Copy the Value of a secret of this app (the client ID given: Entra refuses another "
+            "app's secret the same way) again, as it is shown only when created, or create a "
+            "new client secret, and update the connection.",
             PORTAL_SECRETS,
         ),
         7000222: (
