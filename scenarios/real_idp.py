@@ -185,15 +185,20 @@ def _base_url(provider: Mapping[str, Any], key: str) -> str:
                              f'discovery_url = "{text}" instead')
     if key == "authority" and (shape := _ENTRA_PATH.search(text)):
         base = text[:shape.start()]
+        # An authority means v2.0; v1.0's endpoints (as partner guides have admins copy them)
+        # are tested through their own document, which the reference RP reads as v1.0.
+        other = (f'discovery_url = "{base}/.well-known/openid-configuration" to test the v1.0 '
+                 "endpoints as copied" if _ENTRA_V1_ENDPOINT.search(text) else "discovery_url")
         raise IdpConfigError(
             f"[provider].authority: {text!r} is not a tenant's URL (it ends in "
             f"{shape.group()!r}; /v2.0/.well-known/openid-configuration is appended to an "
             f'authority): write authority = "{base}" (as "{ENTRA_AUTHORITY}"), or give '
-            "discovery_url")
+            f"{other}")
     return text
 
 
 _ENTRA_PATH = re.compile(r"/(oauth2(/.*)?|v2\.0)$")
+_ENTRA_V1_ENDPOINT = re.compile(r"/oauth2/(authorize|token)$")
 """What follows the tenant in Entra's endpoints, never in an authority (``/v2.0`` and the
 discovery path are appended to it)."""
 

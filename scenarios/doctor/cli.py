@@ -45,7 +45,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "without --authorization-uri or --token-url, the endpoints it names are checked")
     add("--scope", help="scope of the client-credentials request (Entra default: "
         "https://graph.microsoft.com/.default; on Entra's v1 token endpoint, "
-        "resource=https://graph.microsoft.com instead)")
+        "resource=https://graph.microsoft.com instead, and a --scope is sent as the resource "
+        "it names: api://x/.default as resource=api://x)")
     add("--client-auth-method", choices=("post", "basic"),
         help="how the secret is sent (default: post for Entra, else per discovery)")
     add("--ca-file", metavar="PEM", help="also trust this CA (a provider with a private CA)")

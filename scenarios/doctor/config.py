@@ -271,8 +271,9 @@ def _check_given_redirect_uri(args: argparse.Namespace, environ: Mapping[str, st
     try:
         parts = urlsplit(given.strip())
         absolute = parts.scheme in ("http", "https") and bool(parts.hostname)
-    except ValueError:
-        absolute = False
+        parts.port  # noqa: B018 - a port out of range raises
+    except ValueError as exc:
+        raise ConfigError(f"{source} {given!r} is not a URL ({exc})") from None
     if not absolute:
         raise ConfigError(f"{source} {given!r} needs http:// or https:// (the full URI the app "
                           "registers: https://host/path)")
@@ -308,6 +309,11 @@ def load_options(
         if (url := str(values.get(name) or "").strip()) and "://" not in url:
             raise ConfigError(f"--{name.replace('_', '-')} {url} needs https:// (a full URL: "
                               "https://host/path)")
+        try:
+            urlsplit(url).port  # noqa: B018 - an unclosed [ or a port out of range raises
+        except ValueError as exc:
+            raise ConfigError(f"--{name.replace('_', '-')} {url!r} is not a URL ({exc})"
+                              ) from None
     _check_given_redirect_uri(args, env)
     ca_file = Path(str(values["ca_file"])) if values.get("ca_file") else None
     if ca_file is not None and not ca_file.is_file():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -12,7 +13,8 @@ from scenarios.doctor import checks, probe
 from scenarios.doctor.checks import CheckResult, Flavour
 from scenarios.doctor.config import DoctorOptions
 
-__all__ = ["GRAPH_DEFAULT_SCOPE", "Diagnosis", "client_credentials_request", "diagnose"]
+__all__ = ["GRAPH_DEFAULT_SCOPE", "Diagnosis", "client_credentials_request", "diagnose",
+           "v1_resource"]
 
 GRAPH_DEFAULT_SCOPE = "https://graph.microsoft.com/.default"
 GRAPH_RESOURCE = "https://graph.microsoft.com"
@@ -73,6 +75,33 @@ def request_flavour(options: DoctorOptions, flavour: Flavour) -> Flavour:
     return token if checks.is_entra(token) else flavour
 
 
+_OIDC_SCOPES = frozenset({"openid", "profile", "email", "offline_access"})
+
+
+def v1_resource(scope: str) -> str:
+    """The ``resource`` Entra's v1.0 token endpoint takes for a v2.0-style ``scope``.
+
+    v1.0 ignores ``scope`` and asks for one resource (an App ID URI or client ID). A v2.0
+    permission is that resource's identifier with the permission's name appended, and
+    ``{resource}/.default`` asks for the resource's static permissions; a permission without a
+    resource is Microsoft Graph's ("Scopes and permissions in the Microsoft identity platform",
+    learn.microsoft.com/entra/identity-platform/scopes-oidc, and its section on the .default
+    scope). So the first permission's resource is sent, and a value that is already a resource
+    (a URI without a path, a client ID) is sent as it is."""
+    names = [name for name in scope.split() if name not in _OIDC_SCOPES]
+    if not names:
+        return GRAPH_RESOURCE
+    name = names[0]
+    if name.endswith("/.default"):
+        return name.removesuffix("/.default")
+    if "/" not in name:
+        return name if checks.looks_like_guid(name) else GRAPH_RESOURCE
+    parts = urlsplit(name)
+    if parts.scheme and parts.path.strip("/") == "":
+        return name.rstrip("/")
+    return name.rsplit("/", 1)[0]
+
+
 def client_credentials_request(
     options: DoctorOptions, flavour: Flavour, method: str, *, grant: str = "client_credentials"
 ) -> tuple[dict[str, str], dict[str, str]]:
@@ -83,12 +112,12 @@ def client_credentials_request(
     if grant == "authorization_code":
         form["code"] = UNUSABLE_CODE
         form["redirect_uri"] = options.redirect_uri or "http://localhost/"
+    elif flavour == "entra-v1":
+        form["resource"] = v1_resource(options.scope) if options.scope else GRAPH_RESOURCE
     elif options.scope:
         form["scope"] = options.scope
     elif flavour == "entra-v2":
         form["scope"] = GRAPH_DEFAULT_SCOPE
-    elif flavour == "entra-v1":
-        form["resource"] = GRAPH_RESOURCE
     headers: dict[str, str] = {}
     secret = options.client_secret.reveal() if options.client_secret else ""
     if method == "basic":
@@ -112,10 +141,31 @@ def _with_endpoints(options: DoctorOptions, http: httpx.Client, clock: probe.Clo
                                               given=True)
     if document is None:
         return Diagnosis(flavour="generic", discovery_url=url, results=(transport, result))
-    return replace(options,
-                   authorization_uri=options.authorization_uri or str(
-                       document.get("authorization_endpoint", "")),
-                   token_url=options.token_url or str(document.get("token_endpoint", "")))
+    completed = replace(options,
+                        authorization_uri=options.authorization_uri or str(
+                            document.get("authorization_endpoint", "")),
+                        token_url=options.token_url or str(document.get("token_endpoint", "")))
+    for key, taken in (("authorization_endpoint", completed.authorization_uri),
+                       ("token_endpoint", completed.token_url)):
+        try:
+            urlsplit(taken).port  # noqa: B018 - an unclosed [ or a port out of range raises
+        except ValueError as exc:
+            # The document's own URL, not the user's option: the discovery check's finding.
+            return Diagnosis(flavour="generic", discovery_url=url, results=(transport, replace(
+                result, status="FAIL", detail=f"{url}: its {key} {taken!r} is not a URL ({exc})",
+                fix="Fix the provider's discovery document, or give --authorization-uri and "
+                "--token-url.")))
+    return completed
+
+
+def _set_up_ids(options: DoctorOptions) -> dict[str, str]:
+    """The GUIDs an admin copies next to the secret, by their names in the admin center."""
+    ids = {"Application (client) ID": options.client_id}
+    for url in (options.token_url, options.authorization_uri):
+        tenant = urlsplit(url).path.strip("/").split("/")[0]
+        if checks.looks_like_guid(tenant):
+            ids["Directory (tenant) ID"] = tenant
+    return ids
 
 
 def diagnose(options: DoctorOptions, http: httpx.Client, *, clock: probe.Clock) -> Diagnosis:
@@ -183,7 +233,7 @@ def diagnose(options: DoctorOptions, http: httpx.Client, *, clock: probe.Clock) 
     credentials = checks.check_client_credentials(
         token, flavour=flavour,
         secret=options.client_secret.reveal() if options.client_secret else None,
-        fallback=fallback)
+        fallback=fallback, other_ids=_set_up_ids(options))
     redirect = checks.check_redirect_uri(authorization, redirect_uri=options.redirect_uri,
                                          flavour=flavour, answered=answered)
     clock_result = (checks.check_clock(exchanges) if answered

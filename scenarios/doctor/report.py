@@ -6,9 +6,11 @@ import json
 import textwrap
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
+from scenarios.doctor.checks import CheckResult
 from scenarios.doctor.diagnose import Diagnosis
+from scenarios.protocol_view.named_values import mask_named
 
 __all__ = ["MASK", "format_table", "mask", "to_json"]
 
@@ -22,6 +24,14 @@ def mask(text: str, secrets: Iterable[str]) -> str:
         if len(secret) >= 4:
             text = text.replace(secret, MASK)
     return text
+
+
+def _by_name(result: CheckResult) -> CheckResult:
+    """``result`` with the values of secret-named parameters masked in its texts: a URL as
+    given may carry one that is not the secret tested (an old ``client_secret`` pasted into the
+    authorization URI's query), which masking by value would miss."""
+    return replace(result, detail=mask_named(result.detail),
+                   fix=mask_named(result.fix) if result.fix else result.fix)
 
 
 def _wrap(text: str, width: int, *, initial_indent: str = "", subsequent_indent: str = ""
@@ -45,7 +55,7 @@ def format_table(diagnosis: Diagnosis, *, secrets: Iterable[str] = (), heading: 
     if heading:
         lines += [heading, ""]
     lines += [f"{'check':<{width}}  result  detail", f"{'-' * width}  ------  {'-' * 40}"]
-    for result in diagnosis.results:
+    for result in map(_by_name, diagnosis.results):
         detail = _wrap(result.detail, WIDTH - len(indent)) or [""]
         lines.append(f"{result.name:<{width}}  {result.status:<6}  {detail[0]}")
         lines += [indent + more for more in detail[1:]]
@@ -65,9 +75,10 @@ def to_json(diagnosis: Diagnosis, *, secrets: Iterable[str] = (), target: Mappin
     document = {
         "ok": not diagnosis.failed,
         "provider": {"flavour": diagnosis.flavour, "discovery_url": diagnosis.discovery_url,
-                     **target},
+                     **{key: mask_named(value) if isinstance(value, str) and key != "client_secret"
+                        else value for key, value in target.items()}},
         "summary": {s: counts.get(s, 0) for s in ("PASS", "WARN", "FAIL", "SKIP")},
-        "checks": [asdict(r) for r in diagnosis.results],
+        "checks": [asdict(_by_name(r)) for r in diagnosis.results],
     }
     escaped = [form for s in secrets for form in (s, json.dumps(s, ensure_ascii=False)[1:-1])]
     return mask(json.dumps(document, indent=2, ensure_ascii=False), escaped)

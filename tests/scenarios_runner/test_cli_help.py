@@ -41,6 +41,8 @@ def test_doctor_scope_says_what_entras_v1_endpoint_is_sent(
         capsys: pytest.CaptureFixture[str]) -> None:
     text = _help(["doctor"], capsys)
     assert "on Entra's v1 token endpoint, resource=https://graph.microsoft.com instead" in text
+    assert "a --scope is sent as the resource it names: api://x/.default as " \
+           "resource=api://x" in text
 
 
 def test_conformance_says_how_a_reject_row_passes(capsys: pytest.CaptureFixture[str]) -> None:

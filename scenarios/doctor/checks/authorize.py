@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from scenarios.doctor.checks.result import CheckResult, failed
 
-__all__ = ["RP_PARAMETERS", "check_authorization_query"]
+__all__ = ["CLIENT_CREDENTIALS", "RP_PARAMETERS", "check_authorization_query"]
 
 RP_PARAMETERS = frozenset({
     "client_id", "response_type", "redirect_uri", "response_mode", "scope", "state", "nonce",
@@ -21,6 +21,9 @@ RP_PARAMETERS = frozenset({
 })
 """What a relying party sends on its own in an authorization request (OIDC Core §3.1.2.1,
 RFC 7636 §4.3)."""
+CLIENT_CREDENTIALS = frozenset({"client_secret", "client_assertion"})
+"""The client's own authentication, sent to the token endpoint only, never through the browser
+(RFC 6749 §2.3.1: client credentials in the request body, not the request URI)."""
 
 
 def check_authorization_query(authorization_uri: str) -> CheckResult:
@@ -44,6 +47,12 @@ def check_authorization_query(authorization_uri: str) -> CheckResult:
         return failed(name, f"the authorization URI carries {shown}: with prompt=none the "
                       "provider never shows a sign-in page, so every sign-in of someone not "
                       "already signed in fails with login_required (Entra: AADSTS50058)", remove)
+    if leaked := [key for key in names if key in CLIENT_CREDENTIALS]:
+        return failed(name, f"the authorization URI carries {', '.join(leaked)}: every sign-in "
+                      "hands the client's credential to the browser, in its address bar and "
+                      "history, and to the provider's and proxies' request logs",
+                      f"{remove} Then create a new client secret (or certificate) and delete "
+                      "this one: it has been seen outside the server.")
     owned = [key for key in names if key in RP_PARAMETERS]
     if owned:
         return failed(name, f"the authorization URI carries {shown}: {', '.join(owned)} "

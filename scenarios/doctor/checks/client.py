@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from urllib.parse import parse_qs, urlsplit
 
 from scenarios.doctor.checks.entra import (
     PORTAL_SECRETS,
     Flavour,
     aadsts_code,
+    entra_error,
     entra_failure,
     is_entra,
     looks_like_guid,
@@ -54,12 +55,14 @@ def needs_credential_fallback(exchange: Exchange, flavour: Flavour) -> bool:
 
 def check_client_credentials(
     exchange: Exchange, *, flavour: Flavour, secret: str | None,
-    fallback: Exchange | None = None,
+    fallback: Exchange | None = None, other_ids: Mapping[str, str] | None = None,
 ) -> CheckResult:
     """The client ID and secret are accepted, judged by a client-credentials request.
 
     ``fallback``: for providers that refuse that grant for the client, an authorization-code
     request with an unusable code; ``invalid_grant`` there means the client authenticated.
+    ``other_ids``: the GUIDs of the set-up by what Entra calls them ("Application (client)
+    ID": ...), which a refused secret shaped like a GUID is told apart from a Secret ID by.
     """
     name = "client-credentials"
     if secret is None:
@@ -84,10 +87,18 @@ def check_client_credentials(
     code = aadsts_code(description, body)
     if code is not None:
         if code in (1002012, 70011, 500011):
+            asked = "resource" if "resource" in exchange.sent else "scope"
             return CheckResult(
                 name=name, status="WARN",
-                detail=f"AADSTS{code}: the scope was refused ({granted}); the secret is not "
+                detail=f"AADSTS{code}: the {asked} was refused ({granted}); the secret is not "
                 "proven", fix="Pass --scope <resource>/.default for an API the app may call.")
+        pasted = next((label for label, value in (other_ids or {}).items()
+                       if value and value.strip().lower() == secret.strip().lower()), None)
+        if code == 7000215 and pasted is not None:
+            return failed(name, f"AADSTS{code}: invalid client secret; the value given is the "
+                          f"{pasted}, not a secret",
+                          "Paste a client secret's Value (from Certificates & secrets; create "
+                          "one if its value was not saved) as the secret.", PORTAL_SECRETS)
         extra = ""
         if code == 7000215 and looks_like_guid(secret):
             extra = ("; the value given has the shape of a Secret ID (a GUID): the secret ID was "
@@ -149,11 +160,26 @@ def check_redirect_uri(
         target, wanted = urlsplit(location), urlsplit(redirect_uri)
         if (target.scheme, target.netloc, target.path) == (wanted.scheme, wanted.netloc,
                                                             wanted.path):
-            error = parse_qs(target.query).get("error", [""])[0]
-            if error:
+            query = parse_qs(target.query)
+            error = query.get("error", [""])[0]
+            if error and not is_entra(flavour):
                 return CheckResult(name=name, status="PASS",
                                    detail=f"registered (the provider sent error={error} back "
                                    "to it, which it only does for a registered URI)")
+            if error:
+                # Entra sends an error back, with no one at the keyboard, only for a request it
+                # refuses (the authorization URI's own query is kept in it): every sign-in
+                # would end so. The URI is registered, but the set-up is not usable.
+                said = query.get("error_description", [""])[0].split("\r\n")[0].strip()
+                code = aadsts_code(said)
+                known = entra_error(code) if code is not None else None
+                return CheckResult(
+                    name=name, status="FAIL",
+                    detail=f"registered, but the provider refused the sign-in request: "
+                    f"error={error}" + (f" ({said})" if said else ""),
+                    fix=known[1] if known else "Read the provider's error; a query in the "
+                    "authorization URI (see authorize-query) goes with every sign-in.",
+                    portal=known[2] if known else None)
             return CheckResult(name=name, status="PASS",
                                detail="registered (the provider redirected back to it)")
         return CheckResult(name=name, status="PASS",

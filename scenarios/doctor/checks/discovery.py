@@ -41,6 +41,9 @@ __all__ = [
 ]
 
 _SHAPES = {"entra-v2": " (Entra ID v2.0)", "entra-v1": " (Entra ID v1.0)"}
+_ENTRA_PATHS = {"entra-v2": "oauth2/v2.0", "entra-v1": "oauth2"}
+"""Each version's endpoints under the tenant: advice keeps the version the user chose."""
+_VERSIONS = {"entra-v2": "v2.0", "entra-v1": "v1.0"}
 
 
 def check_discovery(
@@ -64,7 +67,7 @@ def check_discovery(
                ".well-known/openid-configuration URL (or its issuer)."
                if given else
                "Check the authorization URI: it should look like "
-               "https://login.microsoftonline.com/<tenant>/oauth2/v2.0/authorize."
+               f"https://login.microsoftonline.com/<tenant>/{_ENTRA_PATHS[flavour]}/authorize."
                if is_entra(flavour) else
                "Set --discovery-url to the provider's .well-known/openid-configuration URL "
                "(it could not be derived from the authorization URI).")
@@ -101,7 +104,10 @@ def check_issuer(document: Mapping[str, Any], discovery_url: str) -> CheckResult
 
 
 def _tenant_and_rest(url: str) -> tuple[str, str, str]:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # a document's endpoint that is no URL: it matches nothing given
+        return "", "", url
     segments = parts.path.rstrip("/").split("/")
     tenant = segments[1] if len(segments) > 1 else ""
     return f"{parts.scheme}://{parts.netloc}".lower(), tenant, "/".join(segments[2:])
@@ -207,8 +213,9 @@ def check_endpoints(
     name = "endpoints"
     token_flavour = provider_flavour(token_url.replace("/token", "/authorize"))
     if is_entra(flavour) and token_flavour != flavour and is_entra(token_flavour):
-        want = "v2.0" if flavour == "entra-v2" else "v1.0"
-        return failed(name, f"the authorization URI is Entra {want} but the token URL is not",
+        want = _VERSIONS[flavour]
+        return failed(name, f"the authorization URI is Entra {want} but the token URL is Entra "
+                      f"{_VERSIONS[token_flavour]}",
                       f"Use the {want} token URL: the authorization URI with 'authorize' replaced "
                       "by 'token'.", PORTAL_ENDPOINTS, blames=("token URL",))
     tenants = None

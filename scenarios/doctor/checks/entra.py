@@ -41,7 +41,10 @@ PORTAL_ENDPOINTS = "Microsoft Entra admin center → App registrations → Endpo
 
 def provider_flavour(authorization_uri: str) -> Flavour:
     """Entra's v2 or v1 endpoint shape (``/{tenant}/oauth2[/v2.0]/authorize``) or anything else."""
-    path = urlsplit(authorization_uri).path
+    try:
+        path = urlsplit(authorization_uri).path
+    except ValueError:  # not a URL at all: a discovery document's, judged where it is read
+        return "generic"
     if _ENTRA_V2_PATH.match(path):
         return "entra-v2"
     if _ENTRA_V1_PATH.match(path):
@@ -73,8 +76,9 @@ def entra_error(code: int) -> tuple[str, str, str | None] | None:
     table: dict[int, tuple[str, str, str | None]] = {
         7000215: (
             "invalid client secret",
-            "Copy the secret's Value again (it is shown only when created) or create a new "
-            "client secret, and update the connection.",
+            "Copy the Value of a secret of this app (the client ID given: Entra refuses another "
+            "app's secret the same way) again, as it is shown only when created, or create a "
+            "new client secret, and update the connection.",
             PORTAL_SECRETS,
         ),
         7000222: (
