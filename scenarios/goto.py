@@ -4,14 +4,17 @@ that came still needs to load)."""
 
 from __future__ import annotations
 
-import ipaddress
+import contextlib
 import re
 import time
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from mock_idp.endpoints.browser_sessions import is_loopback
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page, Request, Response
@@ -42,30 +45,23 @@ def goto_sign_in(page: Page, stack: LiveStack, url: str) -> bool:
     did not come. Then the click ``[sign_in] control`` names (:func:`start_sign_in`); whether
     there was one."""
     stack.sign_in_started = time.time()
-    failed: list[Request] = []
     sent = _Loading(page)
-
-    def note(request: Request) -> None:
-        if request.is_navigation_request() and request.frame == page.main_frame:
-            failed.append(request)
-
-    page.on("requestfailed", note)
-    sent.listen()
     app = urlsplit(stack.app.base_url).netloc
-    try:
-        page.goto(url)
-    except PlaywrightTimeoutError as exc:
-        raise _unanswered(app, sent, exc) from None
-    except PlaywrightError as exc:
-        if (elsewhere := _sent_elsewhere(stack, url, failed)) is not None:
-            raise elsewhere from exc
-        if not any(r.redirected_from is not None and urlsplit(r.url).netloc == app
-                   for r in failed):
-            raise
-        return False
-    finally:
-        page.remove_listener("requestfailed", note)
-        sent.stop()
+    with _failed_navigations(page) as failed:
+        sent.listen()
+        try:
+            page.goto(url)
+        except PlaywrightTimeoutError as exc:
+            raise _unanswered(app, sent, exc) from None
+        except PlaywrightError as exc:
+            if (elsewhere := _sent_elsewhere(stack, url, failed)) is not None:
+                raise elsewhere from exc
+            if not any(r.redirected_from is not None and urlsplit(r.url).netloc == app
+                       for r in failed):
+                raise
+            return False
+        finally:
+            sent.stop()
     return start_sign_in(page, stack, url)
 
 
@@ -84,6 +80,18 @@ def goto_app(page: Page, stack: LiveStack, url: str) -> None:
     the way fails on a redirect to a server that is neither the app's nor the mock provider's,
     the app is pointed at another provider, a failure of the app (:func:`_sent_elsewhere`)
     rather than the browser's error."""
+    with _failed_navigations(page) as failed:
+        try:
+            page.goto(url)
+        except PlaywrightError as exc:
+            if (elsewhere := _sent_elsewhere(stack, url, failed)) is not None:
+                raise elsewhere from exc
+            raise
+
+
+@contextlib.contextmanager
+def _failed_navigations(page: Page) -> Iterator[list[Request]]:
+    """The main frame's navigation requests that fail while the block runs."""
     failed: list[Request] = []
 
     def note(request: Request) -> None:
@@ -92,11 +100,7 @@ def goto_app(page: Page, stack: LiveStack, url: str) -> None:
 
     page.on("requestfailed", note)
     try:
-        page.goto(url)
-    except PlaywrightError as exc:
-        if (elsewhere := _sent_elsewhere(stack, url, failed)) is not None:
-            raise elsewhere from exc
-        raise
+        yield failed
     finally:
         page.remove_listener("requestfailed", note)
 
@@ -169,7 +173,7 @@ def _sent_elsewhere(stack: LiveStack, url: str, failed: list[Request]
             continue  # a hop the provider sent (to a federated provider, say) is not the app's
         parts = urlsplit(request.url)
         why = request.failure or "no answer"
-        if _loopback(parts.hostname or ""):
+        if is_loopback(parts.hostname):
             return AssertionError(
                 f"the app sent the browser from {_bare(url)} to {_bare(request.url)} ({why}), "
                 f"a local address that is neither the app at {stack.app.base_url} nor the "
@@ -184,17 +188,6 @@ def _sent_elsewhere(stack: LiveStack, url: str, failed: list[Request]
             "itself, as fastapi-sso's MicrosoftSSO does, must be handed the mock's endpoints "
             "where it lets an app override them)")
     return None
-
-
-def _loopback(host: str) -> bool:
-    """Whether ``host`` is this machine: 127.0.0.0/8, ``::1``, or ``localhost`` (and names
-    under it, which Chromium resolves to the loopback as RFC 6761 section 6.3 lets it)."""
-    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _unanswered(app: str, sent: _Loading, exc: PlaywrightTimeoutError
