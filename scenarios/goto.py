@@ -14,14 +14,15 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from mock_idp.endpoints.browser_sessions import is_loopback
+from scenarios.app.elsewhere import bare, local_address, on_this_machine
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page, Request, Response
 
     from scenarios.live import LiveStack
 
-__all__ = ["AppTimeout", "goto_app", "goto_sign_in", "open_sign_in", "start_sign_in"]
+__all__ = ["AppTimeout", "failed_navigations", "goto_app", "goto_sign_in", "open_sign_in",
+           "start_sign_in"]
 
 
 class AppTimeout(PlaywrightTimeoutError, AssertionError):
@@ -47,7 +48,7 @@ def goto_sign_in(page: Page, stack: LiveStack, url: str) -> bool:
     stack.sign_in_started = time.time()
     sent = _Loading(page)
     app = urlsplit(stack.app.base_url).netloc
-    with _failed_navigations(page) as failed:
+    with failed_navigations(page) as failed:
         sent.listen()
         try:
             page.goto(url)
@@ -80,7 +81,7 @@ def goto_app(page: Page, stack: LiveStack, url: str) -> None:
     the way fails on a redirect to a server that is neither the app's nor the mock provider's,
     the app is pointed at another provider, a failure of the app (:func:`_sent_elsewhere`)
     rather than the browser's error."""
-    with _failed_navigations(page) as failed:
+    with failed_navigations(page) as failed:
         try:
             page.goto(url)
         except PlaywrightError as exc:
@@ -90,7 +91,7 @@ def goto_app(page: Page, stack: LiveStack, url: str) -> None:
 
 
 @contextlib.contextmanager
-def _failed_navigations(page: Page) -> Iterator[list[Request]]:
+def failed_navigations(page: Page) -> Iterator[list[Request]]:
     """The main frame's navigation requests that fail while the block runs."""
     failed: list[Request] = []
 
@@ -173,15 +174,13 @@ def _sent_elsewhere(stack: LiveStack, url: str, failed: list[Request]
             continue  # a hop the provider sent (to a federated provider, say) is not the app's
         parts = urlsplit(request.url)
         why = request.failure or "no answer"
-        if is_loopback(parts.hostname):
+        if on_this_machine(request.url):
             return AssertionError(
-                f"the app sent the browser from {_bare(url)} to {_bare(request.url)} ({why}), "
-                f"a local address that is neither the app at {stack.app.base_url} nor the "
-                f"mock provider at {stack.idp.base_url}: a base URL or port setting of the app "
-                "is not where the harness serves it (hand the app its own URL: {base_url} or "
-                "{port}, and {redirect_uri}, in [app.env] or its command)")
+                f"the app sent the browser from {bare(url)} to {bare(request.url)} ({why}), "
+                + local_address(request.url, app=stack.app.base_url,
+                                provider=stack.idp.base_url))
         return AssertionError(
-            f"the app sent the browser from {_bare(url)} to {parts.scheme}://{parts.netloc} "
+            f"the app sent the browser from {bare(url)} to {parts.scheme}://{parts.netloc} "
             f"({why}), not to the mock provider at "
             f"{stack.idp.base_url}: the app is pointed at another provider (check which "
             "settings it reads: [app.env], [[configure]]; a library that writes Entra's hosts "
@@ -201,19 +200,15 @@ def _unanswered(app: str, sent: _Loading, exc: PlaywrightTimeoutError
     limit = re.search(r"Timeout (\d+(?:\.\d+)?)ms exceeded", str(exc))
     seconds = f" ({float(limit.group(1)) / 1000:g} s)" if limit else ""
     parts = urlsplit(sent.navigations[-1].url)
-    waited = _bare(sent.navigations[-1].url)
+    waited = bare(sent.navigations[-1].url)
     apps = parts.netloc == app
     raised = AppTimeout if apps else PlaywrightTimeoutError
     if sent.last_answered():
         whose = "the app's page" if apps else "the page"
-        still = (f": the browser was still waiting for {_bare(sent.pending[0].url)}"
+        still = (f": the browser was still waiting for {bare(sent.pending[0].url)}"
                  if sent.pending else "")
         return raised(f"{whose} {waited} answered but did not finish loading in "
                       f"time{seconds}{still}")
     whose = "the app did not answer" if apps else "no answer came"
     return raised(f"{whose} in time{seconds}: the browser was still waiting for {waited}")
 
-
-def _bare(url: str) -> str:
-    """``url`` without its query and fragment (which may carry codes and tokens)."""
-    return urlsplit(url)._replace(query="", fragment="").geturl()

@@ -29,6 +29,7 @@ from mock_idp.platform.envelope import app_installed, encode
 from mock_idp.platform.installations import InstallationRegistry, TenantRef
 from mock_idp.protocol.tenants import ORGANIZATIONS
 from scenarios.app.calls import CallError
+from scenarios.app.elsewhere import bare, local_address, on_this_machine
 from scenarios.app.failure_probe import (
     LOOPBACK,
     Level,
@@ -136,6 +137,11 @@ def _check_sign_in(report: _Report, http: httpx.Client, label: str, url: str, *,
     parts = urlsplit(left_to)
     query = parse_qs(parts.query)
     origin = f"{parts.scheme}://{parts.netloc}"
+    if on_this_machine(left_to) and not any(same_server(left_to, ours)
+                                            for ours in (idp_base, app_base)):
+        report.add("PROBLEM", f"{label} sends the browser to {bare(left_to)}, "
+                   + local_address(left_to, app=app_base, provider=idp_base))
+        return None
     if host_of(left_to) != host_of(idp_base):
         report.add("PROBLEM", f"{label} sends the browser to {origin}, not to the mock provider "
                    f"at {idp_base}: the app is pointed at another provider (check which settings "

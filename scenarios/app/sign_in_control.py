@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
+from scenarios.app.elsewhere import bare
 from scenarios.settled_error import until_unless_settled_error
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ def control_locator(page: Page, name: str) -> Locator:
 def needs_click(control: str | None, sign_in_urls: tuple[str, ...], url: str) -> bool:
     """Whether following ``url`` is to be followed by a click on ``control``: only for one of
     the profile's ``[sign_in] urls`` (never a protected URL or a partner launch)."""
-    return control is not None and _bare(url) in {_bare(u) for u in sign_in_urls}
+    return control is not None and bare(url) in {bare(u) for u in sign_in_urls}
 
 
 def click_sign_in(page: Page, control: str, *, app_base_url: str, url: str,
@@ -87,7 +88,7 @@ def click_sign_in(page: Page, control: str, *, app_base_url: str, url: str,
             return False
         raise AssertionError(
             f"no button or link named [sign_in] control {control!r} on the page "
-            f"{_bare(url)} opened; {showing()}") from exc
+            f"{bare(url)} opened; {showing()}") from exc
     try:
         button.click()
     except Error as exc:
@@ -150,6 +151,3 @@ def control_target(http: httpx.Client, url: str, control: str) -> str | None:
     href = control_link(page.text, control)
     return None if href is None else urljoin(str(page.url), href)
 
-
-def _bare(url: str) -> str:
-    return urlsplit(url)._replace(query="", fragment="").geturl()

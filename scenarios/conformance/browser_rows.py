@@ -33,7 +33,7 @@ from scenarios.conformance.refusals import driver_refusal, sent_refusal, shown_r
 from scenarios.conformance.rows import BackchannelObservation, LoginObservation, Row
 from scenarios.conformance.setup import same_site
 from scenarios.conformance.userinfo_answer import dropped_userinfo
-from scenarios.goto import AppTimeout
+from scenarios.goto import AppTimeout, failed_navigations
 from scenarios.masking import masked_text
 from scenarios.protocol_view import BrowserLog, Collected, collect
 from scenarios.protocol_view.tokens import value_mask
@@ -125,6 +125,7 @@ class RowDriver:
         token a hash row breaks (:func:`~scenarios.conformance.hashes.hash_endpoint`)."""
         self._log: tuple[BrowserLog, float] | None = None
         self._strict: tuple[str, ...] = ()
+        self.sent_to: str | None = None  # where a redirect the browser could not follow led
         """The RP's ``SameSite=Strict`` cookies as the last sign-in reached the provider."""
 
     @contextlib.contextmanager
@@ -269,11 +270,19 @@ class RowDriver:
 
     def _open_start(self, page: Page) -> None:
         """Go to the start URL and click its ``start_control``, when the options name one."""
+        from playwright.sync_api import Error
+
         from scenarios.app.page_summary import page_summary
         from scenarios.app.sign_in_control import click_sign_in
 
         start = self.options.rp_url(self.options.start)
-        page.goto(start)
+        self.sent_to = None
+        with failed_navigations(page) as failed:
+            try:
+                page.goto(start)
+            except Error:  # the page stays blank: the preflight names where it was sent
+                self.sent_to = next((r.url for r in failed if r.redirected_from), None)
+                raise
         if self.options.start_control:
             click_sign_in(page, self.options.start_control, app_base_url=self.options.rp,
                           url=start, answered=lambda: False, showing=lambda: page_summary(page))
@@ -319,8 +328,8 @@ class RowDriver:
         self._strict = ()
         problem = self._sign_in(page)
         if isinstance(problem, str):
-            return LoginObservation(reached_sign_in=False, check_status=None,
-                                    error=problem, final_url=self.masked(page.url))
+            return LoginObservation(reached_sign_in=False, check_status=None, error=problem,
+                                    final_url=self.masked(self.sent_to or page.url))
         status = self._settled_check(page, log)
         fired = None if fault_id is None else fault_id not in self.control.armed()
         text = "" if 200 <= status < 300 else _squash(self.masked(_page_text(page)))

@@ -36,6 +36,9 @@ class ConformanceOptions:
     check URL's status: for an app with no such URL, a single-page app above all, whose
     sign-in lives in the browser (``None``: ask the check URL)."""
     backchannel: str | None = None
+    started_app: bool = False
+    """The harness started the app from a profile (``--app``), which hands it its own URL by
+    the profile's placeholders."""
     tenant: str
     client_id: str
     upn: str

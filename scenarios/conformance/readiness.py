@@ -6,10 +6,12 @@ with the provider's (:func:`preflight`); after the plain sign-in
 
 from __future__ import annotations
 
+import re
 from email.utils import parsedate_to_datetime
 
 import httpx
 
+from scenarios.app.elsewhere import HANDED_OWN_URL, bare, local_address, on_this_machine
 from scenarios.app.failure_probe import origin_of as where
 from scenarios.app.failure_probe import same_server
 from scenarios.conformance.control import MockControl, SetupError
@@ -90,6 +92,12 @@ def sign_in_problem(options: ConformanceOptions, obs: LoginObservation,
         ended = obs.final_url
         if ended.startswith("http") and not same_server(ended, options.idp) and not \
                 same_server(ended, options.rp_url("/")):
+            if on_this_machine(ended):
+                why = re.search(r"net::ERR_\w+", obs.error or "")
+                return (f"the app sent the browser from {start} to {bare(ended)}"
+                        f"{f' ({why.group()})' if why else ''}, " + local_address(
+                            ended, app=options.rp, provider=options.idp, mock="this mock provider",
+                            hint=HANDED_OWN_URL if options.started_app else None))
             return (f"the app sent the browser from {start} to {where(ended)}, not to this mock "
                     f"provider at {options.idp}: the app is pointed at another provider (check "
                     "its authority, issuer or discovery URL)")

@@ -145,14 +145,77 @@ def test_a_profile_without_a_session_check_gets_a_note(tmp_path: Path) -> None:
     assert not [line for line in lines if "no session check" in line], lines
 
 
-def test_an_app_pointed_at_another_provider_is_said_to_be(tmp_path: Path) -> None:
+def test_an_app_pointed_at_a_provider_on_another_local_port_is_told_its_setting(
+        tmp_path: Path) -> None:
+    """Another provider on this machine (a mock left running from another set-up) is a stale
+    authority setting, said as a run says it (:mod:`scenarios.app.elsewhere`)."""
     with MockIdp() as other:
         code, lines = _check(tiny_profile(tmp_path, authority=other.authority))
-        other_url = other.url
+        target = f"{other.authority}/oauth2/v2.0/authorize"
     assert code == 1
-    assert any(line.startswith("PROBLEM  sign-in URL 'login' sends the browser to "
-                               f"{other_url}, not to the mock provider at http://localhost:")
-               and "the app is pointed at another provider" in line for line in lines), lines
+    [found] = [line for line in lines if "sign-in URL 'login'" in line]
+    assert re.fullmatch(
+        rf"PROBLEM  sign-in URL 'login' sends the browser to {re.escape(target)}, a local "
+        r"address that is neither the app at http://127\.0\.0\.1:\d+ nor the mock provider at "
+        r"http://localhost:\d+: an authority, issuer or discovery URL setting of the app is not "
+        r"where the mock provider runs \(hand the app the mock's: \{authority\}, or \{issuer\} "
+        r"or \{discovery_url\}, in \[app\.env\] or its command\)", found), found
+
+
+def redirecting_app(launch: AppLaunch) -> Starlette:
+    """An app whose sign-in URL sends the browser to ``TARGET`` (of its ``[app.env]``)."""
+    async def login(request: Request) -> Response:
+        return RedirectResponse(launch.env["TARGET"], status_code=302)
+
+    async def me(request: Request) -> JSONResponse:
+        return JSONResponse({}, status_code=401)
+
+    return Starlette(routes=[Route("/login", login), Route("/me", me)])
+
+
+def _asgi_profile(path: Path, factory: str, env: str, *, callback: str = "/callback") -> Path:
+    """A profile at ``path`` for ``factory`` of this module, with ``env`` as its ``[app.env]``
+    lines, a sign-in URL ``/login`` and ``me_url`` ``/me``."""
+    path.write_text(f"""\
+[app]
+asgi = "scenarios_app.test_check:{factory}"
+[app.env]
+{env}
+[provider]
+redirect_uris = ["{{base_url}}{callback}"]
+[sign_in]
+urls = {{ login = "/login" }}
+[signed_in]
+me_url = "/me"
+""", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("target", "said"), [
+    ("http://127.0.0.1:5999/callback?code=c", "http://127.0.0.1:5999/callback, a local address "
+     "that is neither the app at {app} nor the mock provider at {idp}: a base URL or port "
+     "setting of the app is not where the harness serves it (hand the app its own URL: "
+     "{{base_url}} or {{port}}, and {{redirect_uri}}, in [app.env] or its command)"),
+    ("http://[::1]:5000/login?next=%2F", "http://[::1]:5000/login, a local address that is "
+     "neither the app at {app} nor the mock provider at {idp}: a base URL or port setting of "
+     "the app is not where the harness serves it (hand the app its own URL: {{base_url}} or "
+     "{{port}}, and {{redirect_uri}}, in [app.env] or its command)"),
+    ("https://login.microsoftonline.com/contoso/oauth2/v2.0/authorize?client_id=c",
+     "https://login.microsoftonline.com, not to the mock provider at {idp}: the app is pointed "
+     "at another provider (check which settings it reads: [app.env], [[configure]])"),
+], ids=["stale-port", "stale-ipv6", "entra"])
+def test_an_app_that_sends_the_browser_elsewhere_is_told_what_goto_tells_it(
+        tmp_path: Path, target: str, said: str) -> None:
+    """A loopback address that is neither the app's nor the mock's is a setting of the app's
+    own URL, as a run's navigation says it; another host is another provider."""
+    code, lines = _check(_asgi_profile(tmp_path / "elsewhere.toml", "redirecting_app",
+                                       f'TARGET = "{target}"'))
+    [found] = [line for line in lines if "sign-in URL 'login'" in line]
+    app = re.search(r"http://127\.0\.0\.1:\d+", "\n".join(lines))
+    idp = re.search(r"mock provider at (http://localhost:\d+)", found)
+    assert code == 1 and app is not None and idp is not None, lines
+    assert found == "PROBLEM  sign-in URL 'login' sends the browser to " + said.format(
+        app=app.group(), idp=idp[1]), found
 
 
 def test_init_writes_a_skeleton_that_reads_back(tmp_path: Path,
@@ -479,20 +542,8 @@ def test_a_sign_in_page_whose_script_posts_its_form_to_the_app_is_a_note(
         tmp_path: Path, script: str, level: str) -> None:
     """The check runs no script: it cannot follow such a page, which the scenarios' browser
     takes as a hand-off; a page with the form alone waits for a click, which fails them."""
-    path = tmp_path / "posting.toml"
-    path.write_text(f"""\
-[app]
-asgi = "scenarios_app.test_check:posting_sign_in_app"
-[app.env]
-SCRIPT = "{script}"
-[provider]
-redirect_uris = ["{{base_url}}/auth/callback/entra"]
-[sign_in]
-urls = {{ login = "/login" }}
-[signed_in]
-me_url = "/me"
-""", encoding="utf-8")
-    code, lines = _check(path)
+    code, lines = _check(_asgi_profile(tmp_path / "posting.toml", "posting_sign_in_app",
+                                       f'SCRIPT = "{script}"', callback="/auth/callback/entra"))
     [found] = [line for line in lines if "sign-in URL 'login'" in line]
     assert found.startswith(f"{level:<8} sign-in URL 'login' (http://127.0.0.1:"), lines
     if level == "note":
@@ -546,22 +597,10 @@ def test_a_sign_in_page_that_posts_its_own_form_is_followed_by_posting_it(tmp_pa
     # python-social-auth's Django app starts a sign-in only by a POST: the check said it
     # could not follow the page, and missed what the posted form leads to (here /common for
     # a single-tenant app, which Entra refuses with AADSTS50194).
-    path = tmp_path / "form-begin.toml"
-    path.write_text("""\
-[app]
-asgi = "scenarios_app.test_check:form_begin_app"
-[app.env]
-CLIENT_ID = "{client_id}"
-REDIRECT_URI = "{redirect_uri}"
-AUTHORIZE_URL = "{idp_url}/common/oauth2/authorize"
-[provider]
-redirect_uris = ["{base_url}/complete/entra/"]
-[sign_in]
-urls = { login = "/login" }
-[signed_in]
-me_url = "/me"
-""", encoding="utf-8")
-    code, lines = _check(path)
+    code, lines = _check(_asgi_profile(
+        tmp_path / "form-begin.toml", "form_begin_app", 'CLIENT_ID = "{client_id}"\n'
+        'REDIRECT_URI = "{redirect_uri}"\nAUTHORIZE_URL = "{idp_url}/common/oauth2/authorize"',
+        callback="/complete/entra/"))
     [found] = [line for line in lines if "sign-in URL 'login'" in line]
     assert found.startswith("PROBLEM  sign-in URL 'login' signs in through /common, which "
                             "Entra refuses for a single-tenant app (AADSTS50194)"), lines

@@ -21,6 +21,9 @@ from mock_idp.testing import RunningServer, bind_socket, run_in_thread
 from scenarios.__main__ import main
 from scenarios.conformance import setup
 from scenarios.conformance.control import MockControl
+from scenarios.conformance.judging import LoginObservation
+from scenarios.conformance.options import ConformanceOptions
+from scenarios.conformance.readiness import sign_in_problem
 
 
 def _refusing_app(authority: str, client_id: str = REFERENCE_RP_CLIENT_ID,
@@ -103,16 +106,72 @@ def test_the_set_up_error_masks_the_secret_an_app_shows_and_escapes_its_control_
 
 
 @pytest.mark.browser
-def test_an_app_pointed_at_another_provider_gets_a_set_up_error(
+def test_an_app_pointed_at_a_provider_on_another_local_port_gets_a_set_up_error(
         idp: MockIdp, capsys: pytest.CaptureFixture[str]) -> None:
+    """Another provider on this machine is a stale authority setting of the app's, said as a
+    run's navigation and app check say it (:mod:`scenarios.app.elsewhere`)."""
     with MockIdp() as other, _serve(other.authority) as app:
         code = main(["conformance", "--rp", app.base_url, "--idp", idp.url])
-        other_url = other.url
+        target = f"{other.authority}/oauth2/v2.0/authorize"
     captured = capsys.readouterr()
     assert code == 2 and "passed" not in captured.out
     line = captured.err.strip().splitlines()[-1]
-    assert f"to {other_url}, not to this mock provider at {idp.url}: the app is pointed at " \
-           "another provider" in line, line
+    assert line == (
+        f"scenarios conformance: preflight: the app sent the browser from {app.base_url}/login "
+        f"to {target}, a local address that is neither the app at {app.base_url} nor this mock "
+        f"provider at {idp.url}: an authority, issuer or discovery URL setting of the app is not "
+        f"where the mock provider runs (give it this mock's authority, {idp.url}/<tenant>)")
+
+
+@contextlib.contextmanager
+def _stale_app() -> Iterator[tuple[str, str]]:
+    """An app whose sign-in sends the browser to its own callback at a local port where nothing
+    listens (a port bound, never listening: the connection is refused); its URL and that one."""
+    with contextlib.closing(bind_socket("127.0.0.1", 0, listen=False)) as dead:
+        stale = f"http://127.0.0.1:{dead.getsockname()[1]}/callback"
+
+        async def login(request: Request) -> Response:
+            return RedirectResponse(f"{stale}?code=c")
+
+        async def me(request: Request) -> Response:
+            return PlainTextResponse("not signed in", status_code=401)
+
+        with run_in_thread(Starlette(routes=[Route("/login", login), Route("/api/me", me)])
+                           ) as app:
+            yield app.base_url, stale
+
+
+@pytest.mark.browser
+def test_an_app_that_sends_the_browser_to_a_dead_local_port_is_told_its_own_url(
+        idp: MockIdp, capsys: pytest.CaptureFixture[str]) -> None:
+    """The browser cannot follow the redirect and stays on a blank page: the preflight names
+    where the app sent it and why it could not go, not the start URL as the one that failed."""
+    with _stale_app() as (app, stale):
+        code = main(["conformance", "--rp", app, "--idp", idp.url])
+    captured = capsys.readouterr()
+    assert code == 2 and "passed" not in captured.out
+    line = captured.err.strip().splitlines()[-1]
+    assert line == (
+        f"scenarios conformance: preflight: the app sent the browser from {app}/login to "
+        f"{stale} (net::ERR_CONNECTION_REFUSED), a local address that is neither the app at "
+        f"{app} nor this mock provider at {idp.url}: a base URL or port setting of the app is "
+        f"not where it runs (give it {app})")
+
+
+def test_an_app_the_harness_started_is_told_the_placeholders_of_its_own_url() -> None:
+    """With ``--app`` the harness hands the app its URL, by the profile's placeholders."""
+    options = ConformanceOptions(rp="http://127.0.0.1:41000", idp="http://localhost:42000",
+                                 started_app=True, tenant="t", client_id="c", upn="u",
+                                 password="p")
+    seen = LoginObservation(reached_sign_in=False, check_status=None,
+                            error="net::ERR_CONNECTION_REFUSED at http://localhost:5000/cb",
+                            final_url="http://localhost:5000/cb?code=c")
+    assert sign_in_problem(options, seen, None) == (
+        "the app sent the browser from http://127.0.0.1:41000/login to http://localhost:5000/cb "
+        "(net::ERR_CONNECTION_REFUSED), a local address that is neither the app at "
+        "http://127.0.0.1:41000 nor this mock provider at http://localhost:42000: a base URL or "
+        "port setting of the app is not where the harness serves it (hand the app its own URL: "
+        "{base_url} or {port}, and {redirect_uri}, in [app.env] or its command)")
 
 
 @pytest.mark.browser

@@ -41,6 +41,8 @@ class _Sites(Pages):
                 "/login-stale-localhost": "http://localhost:5000/callback?code=c",
                 "/login-stale-twin": "http://127.0.0.1:5000/callback?code=c",
                 "/login-stale-ipv6": "http://[::1]:5000/callback?code=c",
+                "/login-stale-provider": "http://localhost:5000/contoso/oauth2/v2.0/authorize"
+                                         "?client_id=c",
                 "/login-federated": f"{provider}/federate",
                 "/federate": f"{ENTRA}/federated/saml2"}
         if self.path not in hops:  # /callback, /dead-login, /dead: no answer at all
@@ -158,6 +160,24 @@ def test_an_app_that_sends_the_browser_to_a_stale_local_address_is_told_its_own_
         f"the mock provider at {provider}: a base URL or port setting of the app is not where "
         "the harness serves it (hand the app its own URL: {base_url} or {port}, and "
         "{redirect_uri}, in [app.env] or its command)")
+
+
+def test_an_app_that_sends_the_browser_to_a_stale_local_provider_is_told_the_mocks_url(
+        page: Page, app: str) -> None:
+    """An authorization endpoint on a local address that is not the mock's is a provider
+    setting of the app's left from another set-up (a mock on its default port): the app is
+    told which placeholders hand it the mock's URL, not its own."""
+    page.route(lambda url: ":5000/" in url, lambda route: route.abort("connectionrefused"))
+    with pytest.raises(AssertionError) as caught:
+        goto_app(page, _stack(app), f"{app}/login-stale-provider")
+    provider = app.replace("127.0.0.1", "localhost")
+    assert str(caught.value) == (
+        f"the app sent the browser from {app}/login-stale-provider to "
+        "http://localhost:5000/contoso/oauth2/v2.0/authorize (net::ERR_CONNECTION_REFUSED), a "
+        f"local address that is neither the app at {app} nor the mock provider at {provider}: "
+        "an authority, issuer or discovery URL setting of the app is not where the mock provider "
+        "runs (hand the app the mock's: {authority}, or {issuer} or {discovery_url}, in "
+        "[app.env] or its command)")
 
 
 def test_a_provider_that_sends_the_browser_on_elsewhere_is_not_the_apps_failure(
