@@ -60,6 +60,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    import socket
+
     from starlette.applications import Starlette
 
 
@@ -73,12 +75,14 @@ class MockIdp:
 
     def __init__(self, config: IdpConfig | None = None, *, https: bool = False,
                  tls_dir: str | Path | None = None, host: str = "127.0.0.1",
-                 port: int = 0) -> None:
+                 port: int = 0, sock: socket.socket | None = None) -> None:
         self.config = config or IdpConfig.default()
         self.https = https
         self.tls_dir = tls_dir
         self.host = host
         self._port = port
+        self._sock = sock
+        """Listening on ``host`` already (:func:`bind_socket`): served instead of ``port``."""
         self.tls: TlsFiles | None = None
         self._stack = ExitStack()
         self._server: RunningServer | None = None
@@ -95,7 +99,8 @@ class MockIdp:
             if self.https:
                 self.tls = tls_files_with(self._stack, self.tls_dir, [self.host])
             self._server = self._stack.enter_context(
-                run_in_thread(self._app, host=self.host, port=self.port, ssl=self.tls))
+                run_in_thread(self._app, host=self.host, port=self.port, ssl=self.tls,
+                              sock=self._sock))
             verify = self.tls.client_context() if self.tls else default_trust()
             self._http = self._stack.enter_context(
                 httpx.Client(base_url=self._server.base_url, verify=verify, timeout=10.0))

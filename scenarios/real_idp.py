@@ -60,10 +60,11 @@ from urllib.parse import urlsplit
 import httpx
 
 from mock_idp import totp
-from mock_idp.testing import RunningServer, bind_socket
+from mock_idp.testing import RunningServer
 from relying_party.connections import normalise_discovery_url
 from scenarios.app.adapter import ProfileAdapter
 from scenarios.app.calls import CallError
+from scenarios.app.port_reservation import listening_socket
 from scenarios.app.profile import load_profile
 from scenarios.app.servers import AppAddress, AppServer, AppStartError
 from scenarios.app.validation import LineIndex, Reader
@@ -88,6 +89,7 @@ __all__ = [
     "TestUser",
     "load_idp_config",
     "real_idp_stack",
+    "rp_port_taken",
     "rp_timeouts",
 ]
 
@@ -422,6 +424,13 @@ def _fetch_metadata(http: httpx.Client, config: RealIdpConfig) -> dict[str, Any]
     return body
 
 
+def rp_port_taken(config: RealIdpConfig, exc: OSError) -> str:
+    """Why the RP cannot listen on its fixed ``[rp] port`` (``exc``: the bind's error)."""
+    return (f"[rp] port {config.rp_port} on {config.rp_host} is not free "
+            f"({exc.strerror or exc}): stop what uses it, or choose another port "
+            "(and register its redirect URIs)")
+
+
 def rp_timeouts(browser_timeout: float) -> tuple[float, float]:
     """The connect and read timeouts (seconds) of the relying party started for a real
     provider: the usual 5 and 10 s across the internet, cut to a quarter and a half of the
@@ -438,8 +447,9 @@ def real_idp_stack(config: RealIdpConfig, *, workdir: Path | None = None,
     provider made by the profile's configure call.
 
     ``sock`` (from :func:`mock_idp.testing.bind_socket`): serve the RP on it, for providers that
-    were told the exact redirect URI before the RP started. ``browser_timeout``: the seconds
-    the browser waits for a navigation (:func:`rp_timeouts`).
+    were told the exact redirect URI before the RP started; else it listens on ``[rp]`` host
+    and port, its port reserved (:func:`~scenarios.app.port_reservation.listening_socket`).
+    ``browser_timeout``: the seconds the browser waits for a navigation (:func:`rp_timeouts`).
     """
     verify = _ssl_context(config.ca_file)
     shipped = load_profile(REFERENCE_RP)
@@ -451,12 +461,20 @@ def real_idp_stack(config: RealIdpConfig, *, workdir: Path | None = None,
             workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sso-idp-")))
         http = stack.enter_context(httpx.Client(timeout=15, verify=verify))
         metadata = _fetch_metadata(http, config)
+        reservation = None
         if sock is None:
-            sock = bind_socket(config.rp_host, config.rp_port)
+            # As the harness's other listeners: on a port no other run of it has planned for
+            # an app, reserved while the RP serves ([rp] port, when given, taken as it is).
+            try:
+                sock, reservation = listening_socket(config.rp_host, config.rp_port)
+            except OSError as exc:
+                if not config.rp_port:
+                    raise
+                raise IdpConfigError(rp_port_taken(config, exc)) from None  # taken meanwhile
         host, port = sock.getsockname()[:2]
         rp_base = f"http://{'localhost' if config.rp_host == 'localhost' else host}:{port}"
-        server = stack.enter_context(AppServer(
-            profile, AppAddress(base_url=rp_base, port=port, sock=sock), workdir=workdir))
+        server = stack.enter_context(AppServer(profile, AppAddress(
+            base_url=rp_base, port=port, sock=sock, reservation=reservation), workdir=workdir))
         values = {
             **server.own_values,
             "authorize_url": str(metadata["authorization_endpoint"]),

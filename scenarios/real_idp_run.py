@@ -17,7 +17,13 @@ from mock_idp.testing import bind_socket
 from scenarios import WorkerInfo
 from scenarios.drivers import CodeSteps, EntraDriver
 from scenarios.github import say
-from scenarios.real_idp import IdpConfigError, RealIdpConfig, RealIdpStack, load_idp_config
+from scenarios.real_idp import (
+    IdpConfigError,
+    RealIdpConfig,
+    RealIdpStack,
+    load_idp_config,
+    rp_port_taken,
+)
 from scenarios.real_idp_notes import run_notes
 from scenarios.real_idp_scenarios import SKIP_REASON, build_registry
 
@@ -193,7 +199,5 @@ def _port_taken(config: RealIdpConfig) -> str | None:
     try:
         bind_socket(config.rp_host, config.rp_port).close()
     except OSError as exc:
-        return (f"[rp] port {config.rp_port} on {config.rp_host} is not free "
-                f"({exc.strerror or exc}): stop what uses it, or choose another port "
-                "(and register its redirect URIs)")
+        return rp_port_taken(config, exc)
     return None

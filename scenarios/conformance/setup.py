@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from scenarios.app.failure_probe import origin_of as where
+from scenarios.app.port_reservation import held_listener
 from scenarios.app_logs import AppOutput
 from scenarios.ca_trust import public_trust
 from scenarios.conformance.control import MockControl, SetupError
@@ -91,8 +92,7 @@ def from_profile(args: argparse.Namespace, stack: contextlib.ExitStack, *,
     except OSError as exc:
         if not args.idp_port or exc.errno not in (errno.EADDRINUSE, errno.EACCES):
             raise
-        raise SetupError(f"cannot start the mock provider on port {args.idp_port}: "
-                         f"{exc.strerror or exc}") from None
+        raise _port_refused(args.idp_port, exc) from None
     app = live.app
     try:
         start = args.start or app.sign_in_url()
@@ -180,6 +180,15 @@ def _is_address(host: str) -> bool:
     return True
 
 
+def _port_refused(port: int, exc: OSError) -> SetupError:
+    """The mock provider cannot listen on the port ``--idp-port`` asks for (``exc``: why;
+    with no port asked for, on none)."""
+    if not port:
+        return SetupError(f"cannot start the mock provider: {exc.strerror or exc}")
+    return SetupError(f"cannot start the mock provider on port {port} (--idp-port): "
+                      f"{exc.strerror or exc}; stop what uses it, or give another port")
+
+
 def _reached_at(url: str, host: str) -> str:
     """``url`` with its host name ``host``."""
     parts = urlsplit(url)
@@ -208,11 +217,12 @@ def from_flags(args: argparse.Namespace, stack: contextlib.ExitStack, *, say: Sa
     ca_file: Path | None = args.ca_file
     if idp_url is None:
         try:
-            mock = stack.enter_context(MockIdp(IdpConfig.default(), port=args.idp_port,
-                                               https=args.https))
+            # As the harness's other listeners: on a port no other run of it has planned for
+            # an app, reserved while it serves (--idp-port, when given, taken as it is).
+            sock = stack.enter_context(held_listener("127.0.0.1", args.idp_port))
         except OSError as exc:
-            raise SetupError(f"cannot start the mock provider on port {args.idp_port}: "
-                             f"{exc.strerror or exc}") from None
+            raise _port_refused(args.idp_port, exc) from None
+        mock = stack.enter_context(MockIdp(IdpConfig.default(), sock=sock, https=args.https))
         idp_url, ca_file = _reached_at(mock.url, other_site(args.rp)), mock.ca_file
     elif args.https:
         raise SetupError("--https starts the mock over https; for a running one give its "

@@ -28,7 +28,7 @@ def _secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SETUP_TEST_PASSWORD", "P@ssw0rd-alice")
 
 
-def _config(tmp_path: Path, provider: str) -> Path:
+def _config(tmp_path: Path, provider: str, rest: str = "") -> Path:
     path = tmp_path / "idp.toml"
     path.write_text(f"""
 [provider]
@@ -42,13 +42,14 @@ password_env = "SETUP_TEST_PASSWORD"
 
 [driver]
 kind = "entra"
-""", encoding="utf-8")
+{rest}""", encoding="utf-8")
     return path
 
 
-def _refused(tmp_path: Path, capsys: pytest.CaptureFixture[str], provider: str) -> str:
+def _refused(tmp_path: Path, capsys: pytest.CaptureFixture[str], provider: str,
+             rest: str = "") -> str:
     """The one line ``run --idp`` prints for a provider it cannot use (exit 2, nothing run)."""
-    config = _config(tmp_path, provider)
+    config = _config(tmp_path, provider, rest)
     code = main(["run", "--idp", str(config), "--report", str(tmp_path / "report"),
                  "--only", "auto-login.first-login,auto-login.widget"])
     captured = capsys.readouterr()
@@ -139,3 +140,20 @@ def test_http_to_an_https_provider_says_to_use_https(tmp_path: Path,
         plain = mock.authority.replace("https://", "http://", 1)
         line = _refused(tmp_path, capsys, f'authority = "{plain}"')
     assert "[provider].authority" in line and "use https:// in authority" in line, line
+
+
+def test_an_rp_port_taken_after_it_was_found_free_is_one_line_too(
+        mock: MockIdp, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``[rp] port`` is checked before the provider is; taken in between (another run
+    starting), the RP's own listener names it the same way, not with a traceback."""
+    import scenarios.real_idp_run
+
+    monkeypatch.setattr(scenarios.real_idp_run, "_port_taken", lambda _config: None)
+    with bind_socket("127.0.0.1", 0) as holder:
+        port = holder.getsockname()[1]
+        line = _refused(tmp_path, capsys, f'authority = "{mock.authority}"',
+                        f"[rp]\nport = {port}\n")
+    assert line.endswith(f"[rp] port {port} on 127.0.0.1 is not free (Address already in use): "
+                         "stop what uses it, or choose another port (and register its redirect "
+                         "URIs)"), line

@@ -13,15 +13,21 @@ import textwrap
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from sample_apps import SECTIONS
 
+from mock_idp.config import REFERENCE_RP_CLIENT_ID, REFERENCE_RP_SECRET
+from mock_idp.testing import MockIdp
+from scenarios.__main__ import build_parser
 from scenarios.app import parse_profile
 from scenarios.app.host import AppHost
 from scenarios.app.port_reservation import reserve
 from scenarios.app.profile import AppProfile
 from scenarios.app.servers import AppServer, plan_address
+from scenarios.conformance.setup import from_flags
+from scenarios.real_idp import load_idp_config, real_idp_stack
 from scenarios.shared_servers import start_provider
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -157,8 +163,42 @@ def _asgi_app(tmp_path: Path) -> Iterator[int]:
         yield server.address.port
 
 
+@contextlib.contextmanager
+def _conformance_provider(_: Path) -> Iterator[int]:
+    """The mock ``conformance --rp`` starts itself (no ``--idp``)."""
+    args = build_parser().parse_args(["conformance", "--rp", "http://127.0.0.1:9"])
+    with contextlib.ExitStack() as stack:
+        target = from_flags(args, stack, say=lambda _: None)
+        yield int(urlsplit(target.options.idp).port or 0)
+
+
+@contextlib.contextmanager
+def _real_idp_relying_party(tmp_path: Path) -> Iterator[int]:
+    """The reference RP ``run --idp`` starts (here with the mock, on a port of its own, as the
+    provider it connects to)."""
+    config = tmp_path / "idp.toml"
+    config.write_text(textwrap.dedent("""\
+        [provider]
+        authority = "{authority}"
+        client_id = "{client_id}"
+        client_secret_env = "RESERVATION_TEST_SECRET"
+        [user]
+        username = "alice@contoso.onmicrosoft.com"
+        password_env = "RESERVATION_TEST_PASSWORD"
+        """), encoding="utf-8")
+    with pytest.MonkeyPatch.context() as env, MockIdp(port=_free_port()) as provider:
+        env.setenv("RESERVATION_TEST_SECRET", REFERENCE_RP_SECRET)
+        env.setenv("RESERVATION_TEST_PASSWORD", "P@ssw0rd-alice")
+        config.write_text(config.read_text().format(authority=provider.authority,
+                                                    client_id=REFERENCE_RP_CLIENT_ID))
+        with real_idp_stack(load_idp_config(config), workdir=tmp_path) as stack:
+            yield stack.rp.port
+
+
 LISTENERS: dict[str, Callable[[Path], contextlib.AbstractContextManager[int]]] = {
-    "mock provider": _provider, "app host": _app_host, "in-process app's server": _asgi_app}
+    "mock provider": _provider, "app host": _app_host, "in-process app's server": _asgi_app,
+    "conformance's mock provider": _conformance_provider,
+    "run --idp's relying party": _real_idp_relying_party}
 
 
 @pytest.mark.parametrize("listener", LISTENERS)

@@ -4,14 +4,18 @@ of the mock the command starts, with a profile too."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from mock_idp.config import DEFAULT_TENANT_ID, REFERENCE_RP_CLIENT_ID
-from scenarios.__main__ import main
+from scenarios.__main__ import build_parser, main
+from scenarios.app.port_reservation import reserve
+from scenarios.conformance.setup import from_flags
 from scenarios.profiles import REFERENCE_RP
 
 
@@ -72,5 +76,34 @@ def test_idp_port_is_the_port_of_the_mock_the_profile_run_starts(
                  "--idp-port", str(taken_port), "--check", "/"])
     err = capsys.readouterr().err
     assert code == 2
-    assert f"cannot start the mock provider on port {taken_port}: " in err, err
+    assert f"cannot start the mock provider on port {taken_port} (--idp-port): " in err, err
     assert "mock provider at" not in err
+
+
+def test_idp_port_is_the_port_of_the_mock_conformance_starts_for_an_rp(
+        taken_port: int, capsys: pytest.CaptureFixture[str]) -> None:
+    """With ``--rp`` too: a port in use is one line naming the option, exit 2, no traceback."""
+    code = main(["conformance", "--rp", "http://127.0.0.1:9", "--only", "rp-nonce-invalid",
+                 "--idp-port", str(taken_port)])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err, err
+    assert err.strip().splitlines()[-1] == (
+        f"scenarios conformance: cannot start the mock provider on port {taken_port} "
+        "(--idp-port): Address already in use; stop what uses it, or give another port"), err
+
+
+def test_a_free_idp_port_is_honoured_and_reserved_while_the_mock_serves(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The port asked for is the mock's (not another), reserved like the harness's own."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    args = build_parser().parse_args(["conformance", "--rp", "http://127.0.0.1:9",
+                                      "--idp-port", str(port)])
+    with contextlib.ExitStack() as stack:
+        target = from_flags(args, stack, say=lambda _: None)
+        assert urlsplit(target.options.idp).port == port
+        assert reserve(port) is None
+    again = reserve(port)
+    assert again is not None and again.held
+    again.release()
