@@ -125,8 +125,8 @@ class RowDriver:
         token a hash row breaks (:func:`~scenarios.conformance.hashes.hash_endpoint`)."""
         self._log: tuple[BrowserLog, float] | None = None
         self._strict: tuple[str, ...] = ()
-        self.sent_to: str | None = None  # where a redirect the browser could not follow led
         """The RP's ``SameSite=Strict`` cookies as the last sign-in reached the provider."""
+        self.sent_to: str | None = None  # where an RP's redirect the browser could not follow led
 
     @contextlib.contextmanager
     def _context(self) -> Iterator[BrowserContext]:
@@ -281,7 +281,8 @@ class RowDriver:
             try:
                 page.goto(start)
             except Error:  # the page stays blank: the preflight names where it was sent
-                self.sent_to = next((r.url for r in failed if r.redirected_from), None)
+                self.sent_to = next((r.url for r in failed if r.redirected_from and same_server(
+                    r.redirected_from.url, self.options.rp)), None)
                 raise
         if self.options.start_control:
             click_sign_in(page, self.options.start_control, app_base_url=self.options.rp,

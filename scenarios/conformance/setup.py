@@ -104,8 +104,7 @@ def from_profile(args: argparse.Namespace, stack: contextlib.ExitStack, *,
         check=args.check or app.url(signed_in.me_url or signed_in.page or ""),
         shown_signed_in=app.is_signed_in if by_page else None,
         backchannel=args.backchannel or app.backchannel_uri, started_app=True,
-        tenant=live.tenant_id,
-        client_id=live.client_id, **_common(args))  # type: ignore[arg-type]
+        tenant=live.tenant_id, client_id=live.client_id, **_common(args))  # type: ignore[arg-type]
     say(f"{profile.name} at {app.base_url}; mock provider at {live.idp.base_url} "
         f"(issuer {live.authority}/v2.0)")
     control = MockControl(live.idp.base_url, tenant=live.tenant_id, client_id=live.client_id,
