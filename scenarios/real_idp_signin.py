@@ -35,7 +35,10 @@ from scenarios.conformance.refusals import (
     shown_refusal,
 )
 from scenarios.context import NotExercised
+from scenarios.doctor.checks.client import REDIRECT_ERRORS
 from scenarios.drivers import PasswordChangeRequired, SecondFactorRequired, Waiting
+from scenarios.flows import SHOWN_TEXT
+from scenarios.masking import quoted
 from scenarios.pages import FailurePage, RpAppPage
 from scenarios.real_idp import RealIdpStack
 from scenarios.real_idp_notes import note_address
@@ -98,16 +101,41 @@ how-to-add-redirect-uri)."""
 
 
 def unregistered_redirect(uri: str, client_id: str, refusal: Refusal) -> str | None:
-    """What to register, and where, when the provider's error page refused the relying
-    party's redirect URI ``uri`` (:data:`_UNREGISTERED_REDIRECT`); ``None`` for any other
-    refusal. The provider's words are quoted to their first sentence: the rest is its own
-    advice."""
+    """What to register, and where, when Entra's error page refused the relying party's
+    redirect URI ``uri`` (:data:`_UNREGISTERED_REDIRECT`); ``None`` for any other refusal.
+    The provider's words are quoted to their first sentence: the rest is its own advice."""
     if refusal.where != "page" or refusal.aadsts not in _UNREGISTERED_REDIRECT:
         return None
     said = re.split(r"(?<=\.)\s", refusal.text, maxsplit=1)[0]
-    return (f"register {uri} as a redirect URI of the app {client_id} "
-            f"({_REDIRECT_URIS_AT}; `python -m scenarios doctor` checks it, given "
-            f"--redirect-uri {uri}): the provider refused it on its error page (\"{said}\")")
+    return _register(uri, f"the app {client_id} ({_REDIRECT_URIS_AT}; ", f'"{said}"')
+
+
+def unregistered_elsewhere(uri: str, client_id: str, shown: str) -> str | None:
+    """The same for another provider, from the text its error page ``shown``: the line with
+    the words such a page says (:data:`~scenarios.doctor.checks.client.REDIRECT_ERRORS`, as
+    ``doctor`` judges them; node oidc-provider's ``error`` and ``error_description`` lines
+    both); ``None`` without one."""
+    said = [line.strip() for line in shown.splitlines()
+            if any(words in line.lower() for words in REDIRECT_ERRORS)]
+    if not said:
+        return None
+    return _register(uri, f"the client {client_id} at the provider (",
+                     quoted(" / ".join(said), SHOWN_TEXT))
+
+
+def _register(uri: str, of: str, said: str) -> str:
+    """What to register, of what (and where), and the provider's words, quoted."""
+    return (f"register {uri} as a redirect URI of {of}`python -m scenarios doctor` checks it, "
+            f"given --redirect-uri {uri}): the provider refused it on its error page ({said})")
+
+
+def _page_text(page: Page) -> str:
+    """What the page shows, read within a second; ``""`` when it cannot be read (it runs
+    while a failure is being reported)."""
+    try:
+        return page.locator("body").inner_text(timeout=1000)
+    except Exception:
+        return ""
 
 
 @contextlib.contextmanager
@@ -117,13 +145,17 @@ def _redirect_refusal_kept(page: Page, stack: RealIdpStack) -> Iterator[None]:
     try:
         yield
     except AssertionError:
-        uri = stack.app.redirect_uri
-        if ((refusal := shown_refusal(page)) is None
-                or (said := unregistered_redirect(uri, stack.config.client_id, refusal)) is None):
+        uri, client_id = stack.app.redirect_uri, stack.config.client_id
+        if (refusal := shown_refusal(page)) is not None:
+            said = unregistered_redirect(uri, client_id, refusal)
+            how = f" (AADSTS{refusal.aadsts})"
+        else:
+            said, how = unregistered_elsewhere(uri, client_id, _page_text(page)), ""
+        if said is None:
             raise
-        stack.unregistered = (f"the provider refused the relying party's redirect URI {uri} "
-                              f"(AADSTS{refusal.aadsts}): register it at the provider, as the "
-                              "failed scenario says")
+        stack.unregistered = (f"the provider refused the relying party's redirect URI {uri} on "
+                              f"its error page{how}: register it at the provider, as the failed "
+                              "scenario says")
         raise AssertionError(said) from None
 
 

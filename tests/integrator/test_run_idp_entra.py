@@ -362,7 +362,8 @@ def test_an_unregistered_redirect_uri_is_told_once_and_the_rest_skipped_at_once(
     for scenario_id in run[1:]:
         skipped = by_id[scenario_id]
         assert skipped["status"] == "skipped", skipped
-        assert f"redirect URI {uri} (AADSTS50011)" in skipped["message"], skipped
+        assert f"redirect URI {uri} on its error page (AADSTS50011)" in skipped["message"], \
+            skipped
         assert where not in skipped["message"], skipped  # said once, in the failure
         assert skipped["seconds"] < 1.5, skipped  # no browser waits on the provider's page
     assert sum(by_id[i]["seconds"] for i in run) < 10, by_id

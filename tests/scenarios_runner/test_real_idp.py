@@ -451,3 +451,23 @@ def test_an_unregistered_redirect_uri_names_the_uri_the_portal_and_doctor(code: 
     for where, other in (("page", 700016), ("redirect", 50011), ("password", None)):
         assert unregistered_redirect("http://127.0.0.1:8765/cb", "app-1", Refusal(
             where=where, text=f"AADSTS{other}: no", aadsts=other)) is None  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("shown", "said"), [
+    ("We are sorry...\nInvalid parameter: redirect_uri\n« Back to Application",
+     "'Invalid parameter: redirect_uri'"),  # Keycloak
+    ("oops! something went wrong\nerror: invalid_redirect_uri\nerror_description: redirect_uri "
+     "did not match any of the client's registered redirect_uris\nstate: abc",
+     '"error: invalid_redirect_uri / error_description: redirect_uri did not match'),
+])
+def test_another_providers_error_page_for_the_redirect_uri_is_told(shown: str,
+                                                                    said: str) -> None:
+    from scenarios.real_idp_signin import unregistered_elsewhere
+
+    told = unregistered_elsewhere("http://127.0.0.1:8765/cb", "rp", shown)
+    assert told is not None and told.startswith(
+        "register http://127.0.0.1:8765/cb as a redirect URI of the client rp at the provider "
+        "(`python -m scenarios doctor` checks it"), told
+    assert f"error page ({said}" in told and "state:" not in told, told
+    assert unregistered_elsewhere("http://127.0.0.1:8765/cb", "rp",
+                                  "We are sorry...\nClient not found.") is None
