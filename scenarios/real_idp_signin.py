@@ -45,7 +45,7 @@ from scenarios.real_idp_notes import note_address
 from scenarios.settled_error import until_unless_settled_error
 
 __all__ = ["expect_sign_in_page", "expect_signed_in", "refused_user", "sign_in_at_provider",
-           "unless_refused", "unregistered_redirect"]
+           "unless_refused", "unregistered_elsewhere", "unregistered_redirect"]
 
 _ACCOUNT_ADVICE: Mapping[RefusalKind, str] = {
     "unknown_user": "check [user] username (no such user)",
@@ -111,7 +111,7 @@ def unregistered_redirect(uri: str, client_id: str, refusal: Refusal) -> str | N
 
 
 def unregistered_elsewhere(uri: str, client_id: str, shown: str) -> str | None:
-    """The same for another provider, from the text its error page ``shown``: the line with
+    """The same for another provider, from the text its error page ``shown``: the lines with
     the words such a page says (:data:`~scenarios.doctor.checks.client.REDIRECT_ERRORS`, as
     ``doctor`` judges them; node oidc-provider's ``error`` and ``error_description`` lines
     both); ``None`` without one."""
@@ -183,7 +183,7 @@ def sign_in_at_provider(page: Page, stack: RealIdpStack, *, waiting: Waiting | N
     fails saying what to register."""
     try:
         with _redirect_refusal_kept(page, stack):
-                stack.driver.sign_in(page, stack.user.username, stack.user.password.reveal(),
+            stack.driver.sign_in(page, stack.user.username, stack.user.password.reveal(),
                                  waiting=waiting)
     except (SecondFactorRequired, PasswordChangeRequired) as exc:
         refused = _refuse(stack, driver_refusal(exc))
