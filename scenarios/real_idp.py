@@ -358,7 +358,10 @@ class RealIdpStack:
     http: httpx.Client
     refused: str | None = None
     """Why the provider refused the test user, once it has in this run (then no scenario
-    signs in again: :func:`scenarios.real_idp_signin.unless_user_refused`)."""
+    signs in again: :func:`scenarios.real_idp_signin.unless_refused`)."""
+    unregistered: str | None = None
+    """Which redirect URI to register, once the provider has refused the relying party's in
+    this run (then no scenario signs in again: :func:`scenarios.real_idp_signin.unless_refused`)."""
     address_held: bool | None = None
     """Whether the relying party holds an e-mail address for the test user, as its first
     sign-in in this run found (``None``: not asked yet): :mod:`scenarios.real_idp_notes`."""

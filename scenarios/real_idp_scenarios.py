@@ -23,9 +23,10 @@ from scenarios.flows import NavigationLog, page_shows
 from scenarios.pages import FailurePage, RpAppPage, RpSignedOutPage
 from scenarios.real_idp import RealIdpConfig, RealIdpStack
 from scenarios.real_idp_signin import (
+    expect_sign_in_page,
     expect_signed_in,
     sign_in_at_provider,
-    unless_user_refused,
+    unless_refused,
 )
 from scenarios.settled_error import until_unless_settled_error
 from scenarios.sign_out_wait import provider_or_signed_out_page, signed_out_locally
@@ -182,7 +183,7 @@ def _user_cancels(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
     with ctx.step("follow the sign-in URL and cancel at the provider"):
         page.goto(stack.sign_in_url("widget"))
-        stack.driver.expect_sign_in_page(page)
+        expect_sign_in_page(page, stack)
         stack.driver.cancel(page)
     with ctx.step("the failure page shows the contact and a logged reference"):
         failure = FailurePage(page)
@@ -207,8 +208,9 @@ def build_registry(config: RealIdpConfig, *, sock: object | None = None,
     registry = Registry()
 
     def add(**about: Any) -> Callable[[Callable[[Ctx], None]], object]:
-        """Register a scenario that is skipped once the provider refused the test user."""
-        return lambda run: registry.scenario(**about)(unless_user_refused(run))
+        """Register a scenario that is skipped once the provider refused the relying party's
+        redirect URI or the test user."""
+        return lambda run: registry.scenario(**about)(unless_refused(run))
 
     add(id="auto-login.first-login", title="The first login shows the provider's sign-in page",
         proves="Without a provider session the sign-in URL leads to the provider's sign-in "

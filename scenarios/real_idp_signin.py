@@ -9,13 +9,19 @@ or asked it for what the driver cannot give (a second factor, a new password), e
 after it would be refused too, and each failed password counts toward the account's lockout
 (Entra's smart lockout locks it after 10 by default): the scenarios left are skipped, saying
 what to change (the ``[user]`` key to check, or the account's set-up at the provider).
+
+So it is when the provider shows its error page instead of any sign-in page because the app
+registration does not list the relying party's redirect URI (Entra's AADSTS50011, or
+AADSTS500113 for a registration with none): every sign-in sends that URI, so the first says
+which URI to register and where, and the scenarios left are skipped with it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from playwright.sync_api import Page, expect
 
@@ -29,13 +35,17 @@ from scenarios.conformance.refusals import (
     shown_refusal,
 )
 from scenarios.context import NotExercised
+from scenarios.doctor.checks.client import REDIRECT_ERRORS
 from scenarios.drivers import PasswordChangeRequired, SecondFactorRequired, Waiting
+from scenarios.flows import SHOWN_TEXT
+from scenarios.masking import quoted
 from scenarios.pages import FailurePage, RpAppPage
 from scenarios.real_idp import RealIdpStack
 from scenarios.real_idp_notes import note_address
 from scenarios.settled_error import until_unless_settled_error
 
-__all__ = ["expect_signed_in", "refused_user", "sign_in_at_provider", "unless_user_refused"]
+__all__ = ["expect_sign_in_page", "expect_signed_in", "refused_user", "sign_in_at_provider",
+           "unless_refused", "unregistered_elsewhere", "unregistered_redirect"]
 
 _ACCOUNT_ADVICE: Mapping[RefusalKind, str] = {
     "unknown_user": "check [user] username (no such user)",
@@ -71,8 +81,94 @@ def refused_user(username: str, refusal: Refusal) -> str | None:
             f"(\"{refusal.text}\")")
 
 
+_UNREGISTERED_REDIRECT = frozenset({50011, 500113})
+"""Entra's codes for a redirect URI the app registration does not list (AADSTS50011: "The
+redirect URI '…' specified in the request does not match the redirect URIs configured for the
+application '…'") and for a registration that lists none (AADSTS500113). Entra shows them on
+its error page at the authorization endpoint and never redirects back (Microsoft Learn, "Error
+AADSTS50011 with OpenID authentication", learn.microsoft.com/troubleshoot/entra/entra-id/
+app-integration/error-code-aadsts50011-redirect-uri-mismatch); the page carries the message in
+``#service_exception_message`` (:data:`mock_idp.signin.ids.SERVICE_EXCEPTION`, the id
+aws-azure-login's ``src/login.ts`` reads on Entra's pages), which
+:func:`~scenarios.conformance.refusals.shown_refusal` reads as a ``page`` refusal. The code is
+matched, not the wording, which Entra has changed before ("The reply url specified in the
+request does not match …")."""
+_REDIRECT_URIS_AT = ("Entra admin center: App registrations > the app > Authentication > "
+                     "Platform configurations > Web > Redirect URIs")
+"""Where an app registration's Web redirect URIs are added (Microsoft Learn, "How to add a
+redirect URI to your application", learn.microsoft.com/entra/identity-platform/
+how-to-add-redirect-uri)."""
+
+
+def unregistered_redirect(uri: str, client_id: str, refusal: Refusal) -> str | None:
+    """What to register, and where, when Entra's error page refused the relying party's
+    redirect URI ``uri`` (:data:`_UNREGISTERED_REDIRECT`); ``None`` for any other refusal.
+    The provider's words are quoted to their first sentence: the rest is its own advice."""
+    if refusal.where != "page" or refusal.aadsts not in _UNREGISTERED_REDIRECT:
+        return None
+    said = re.split(r"(?<=\.)\s", refusal.text, maxsplit=1)[0]
+    return _register(uri, f"the app {client_id} ({_REDIRECT_URIS_AT}; ", f'"{said}"')
+
+
+def unregistered_elsewhere(uri: str, client_id: str, shown: str) -> str | None:
+    """The same for another provider, from the text its error page ``shown``: the lines with
+    the words such a page says (:data:`~scenarios.doctor.checks.client.REDIRECT_ERRORS`, as
+    ``doctor`` judges them; node oidc-provider's ``error`` and ``error_description`` lines
+    both); ``None`` without one."""
+    said = [line.strip() for line in shown.splitlines()
+            if any(words in line.lower() for words in REDIRECT_ERRORS)]
+    if not said:
+        return None
+    return _register(uri, f"the client {client_id} at the provider (",
+                     quoted(" / ".join(said), SHOWN_TEXT))
+
+
+def _register(uri: str, of: str, said: str) -> str:
+    """What to register, of what (and where), and the provider's words, quoted."""
+    return (f"register {uri} as a redirect URI of {of}`python -m scenarios doctor` checks it, "
+            f"given --redirect-uri {uri}): the provider refused it on its error page ({said})")
+
+
+def _page_text(page: Page) -> str:
+    """What the page shows, read within a second; ``""`` when it cannot be read (it runs
+    while a failure is being reported)."""
+    try:
+        return page.locator("body").inner_text(timeout=1000)
+    except Exception:
+        return ""
+
+
+@contextlib.contextmanager
+def _redirect_refusal_kept(page: Page, stack: RealIdpStack) -> Iterator[None]:
+    """A sign-in that fails on the provider's error page for an unregistered redirect URI
+    fails saying what to register; the scenarios left are skipped (:func:`unless_refused`)."""
+    try:
+        yield
+    except AssertionError:
+        uri, client_id = stack.app.redirect_uri, stack.config.client_id
+        if (refusal := shown_refusal(page)) is not None:
+            said = unregistered_redirect(uri, client_id, refusal)
+            how = f" (AADSTS{refusal.aadsts})"
+        else:
+            said, how = unregistered_elsewhere(uri, client_id, _page_text(page)), ""
+        if said is None:
+            raise
+        stack.unregistered = (f"the provider refused the relying party's redirect URI {uri} on "
+                              f"its error page{how}: register it at the provider, as the failed "
+                              "scenario says")
+        raise AssertionError(said) from None
+
+
+def expect_sign_in_page(page: Page, stack: RealIdpStack) -> None:
+    """The provider's sign-in page (the driver's
+    :meth:`~scenarios.drivers.SignInDriver.expect_sign_in_page`); its error page for an
+    unregistered redirect URI fails saying what to register."""
+    with _redirect_refusal_kept(page, stack):
+        stack.driver.expect_sign_in_page(page)
+
+
 def _refuse(stack: RealIdpStack, refusal: Refusal) -> str | None:
-    """Keep on ``stack`` that the provider refused the test user (:func:`unless_user_refused`)
+    """Keep on ``stack`` that the provider refused the test user (:func:`unless_refused`)
     and say what to change; ``None`` for a refusal that is not the user's."""
     if (refused := refused_user(stack.user.username, refusal)) is not None:
         stack.refused = refused
@@ -83,10 +179,12 @@ def sign_in_at_provider(page: Page, stack: RealIdpStack, *, waiting: Waiting | N
                         ) -> None:
     """Answer the provider's sign-in pages as the test user. A page the driver cannot answer
     for the account (a second factor, a new password) fails saying what to change, and is
-    kept as a refusal of the user."""
+    kept as a refusal of the user; the provider's error page for an unregistered redirect URI
+    fails saying what to register."""
     try:
-        stack.driver.sign_in(page, stack.user.username, stack.user.password.reveal(),
-                             waiting=waiting)
+        with _redirect_refusal_kept(page, stack):
+            stack.driver.sign_in(page, stack.user.username, stack.user.password.reveal(),
+                                 waiting=waiting)
     except (SecondFactorRequired, PasswordChangeRequired) as exc:
         refused = _refuse(stack, driver_refusal(exc))
         raise AssertionError(refused or str(exc)) from None
@@ -97,7 +195,7 @@ def expect_signed_in(page: Page, stack: RealIdpStack, app: str) -> None:
     provider's error, a wrong code or password, or the app's failure page), as soon as it
     shows, or an error page that stays (the browser's own, after a redirect loop or a
     connection closed without an answer: :mod:`scenarios.settled_error`). A refusal of the
-    test user is kept on ``stack`` (:func:`unless_user_refused`); whether the app holds an
+    test user is kept on ``stack`` (:func:`unless_refused`); whether the app holds an
     address for the user too (:func:`note_address`)."""
     signed_in = RpAppPage(page).signed_in_as
     stopped = page.locator(f":is({', '.join(flows.PROVIDER_ERRORS)}):visible").or_(
@@ -163,12 +261,16 @@ def _logged_failure(reference: str, logged: Mapping[str, object]) -> str:
             f"logged as {logged.get('code')}: {detail}")
 
 
-def unless_user_refused(run: Callable[[ScenarioContext[RealIdpStack]], None]
-                        ) -> Callable[[ScenarioContext[RealIdpStack]], None]:
-    """``run``, skipped once the provider has refused the test user in this run."""
+def unless_refused(run: Callable[[ScenarioContext[RealIdpStack]], None]
+                   ) -> Callable[[ScenarioContext[RealIdpStack]], None]:
+    """``run``, skipped once the provider has refused the relying party's redirect URI or the
+    test user in this run."""
 
     @functools.wraps(run)
     def guarded(ctx: ScenarioContext[RealIdpStack]) -> None:
+        if (unregistered := ctx.env.unregistered) is not None:
+            raise NotExercised(f"{unregistered}; this run signs in no more: every sign-in "
+                               "sends the same redirect URI")
         if (refused := ctx.env.refused) is not None:
             raise NotExercised(f"{refused}; this run signs in no more: each sign-in would be "
                                "refused the same way (and wrong passwords or codes count "

@@ -49,10 +49,11 @@ def _redirect_uri(rp_base: str) -> str:
 
 
 @contextlib.contextmanager
-def _node_provider(directory: Path, rp_base: str) -> Iterator[str]:
+def _node_provider(directory: Path, rp_base: str, *, redirect_uris: str | None = None
+                   ) -> Iterator[str]:
     env = {
         **os.environ, "OP_PORT": "0", "OP_CLIENT_ID": CLIENT_ID, "OP_CLIENT_SECRET": CLIENT_SECRET,
-        "OP_REDIRECT_URIS": _redirect_uri(rp_base),
+        "OP_REDIRECT_URIS": _redirect_uri(rp_base) if redirect_uris is None else redirect_uris,
         "OP_POST_LOGOUT_URIS": f"{rp_base}/signed-out",
         "OP_USER": USER, "OP_USER_NAME": USER_NAME,
     }
@@ -164,20 +165,15 @@ def test_doctor_names_an_unreachable_endpoint(provider: Provider,
     assert checks["token-endpoint"]["status"] == "FAIL"
 
 
-@pytest.mark.browser
-@pytest.mark.slow  # the scenarios against a Node provider
-def test_scenarios_run_against_the_provider_with_the_form_driver(
-    provider: Provider, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from scenarios.real_idp_run import run_with_idp
-
+def _form_config(tmp_path: Path, issuer: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An ``--idp`` file for the provider's client and user, with the form driver for its
+    development sign-in form (its secret and password in the environment)."""
     monkeypatch.setenv("OP_TEST_SECRET", CLIENT_SECRET)
     monkeypatch.setenv("OP_TEST_PASSWORD", "any-password-123")
     config = tmp_path / "idp.toml"
     config.write_text(f"""
 [provider]
-issuer = "{provider.issuer}"
+issuer = "{issuer}"
 client_id = "{CLIENT_ID}"
 client_secret_env = "OP_TEST_SECRET"
 client_auth_method = "basic"
@@ -195,6 +191,18 @@ submit_button = "Sign-in"
 cancel_control = "[ Cancel ]"
 sign_out_button = "Yes, sign me out"
 """, encoding="utf-8")
+    return config
+
+
+@pytest.mark.browser
+@pytest.mark.slow  # the scenarios against a Node provider
+def test_scenarios_run_against_the_provider_with_the_form_driver(
+    provider: Provider, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from scenarios.real_idp_run import run_with_idp
+
+    config = _form_config(tmp_path, provider.issuer, monkeypatch)
     report = tmp_path / "report"
     args = build_parser().parse_args(["run", "--idp", str(config), "--report", str(report),
                                       "--timeout", "15"])
@@ -219,6 +227,42 @@ sign_out_button = "Yes, sign me out"
     for page in report.glob("*.*"):
         text = page.read_text(encoding="utf-8")
         assert CLIENT_SECRET not in text and "any-password-123" not in text, page.name
+
+
+@pytest.mark.browser
+@pytest.mark.slow  # the scenarios against a Node provider
+def test_an_unregistered_redirect_uri_is_told_once_and_the_rest_skipped(
+    node_package: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A client registered without the RP's callback: the provider's error page
+    (``invalid_redirect_uri``) instead of its sign-in form, for every scenario alike. The first
+    says which URI to register; the rest are skipped with it (doctor's words for such pages)."""
+    from scenarios.real_idp_run import run_with_idp
+
+    directory = node_package(HERE, module="oidc-provider")
+    sock = bind_socket("127.0.0.1", 0)
+    rp_base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    report = tmp_path / "report"
+    run = ("auto-login.first-login", "auto-login.widget", "failure.user-cancels")
+    with contextlib.closing(sock), _node_provider(
+            directory, rp_base, redirect_uris=f"{rp_base}/elsewhere") as issuer:
+        config = _form_config(tmp_path, issuer, monkeypatch)
+        args = build_parser().parse_args(["run", "--idp", str(config), "--report", str(report),
+                                          "--timeout", "15", "--only", ",".join(run)])
+        assert run_with_idp(args, sock=sock) == 1
+    capsys.readouterr()
+    results = json.loads((report / "results.json").read_text(encoding="utf-8"))["results"]
+    by_id = {r["id"]: r for r in results}
+    message = by_id[run[0]]["message"]
+    assert by_id[run[0]]["status"] == "failed" and message.startswith(
+        f"AssertionError: register {_redirect_uri(rp_base)} as a redirect URI of the client "
+        f"{CLIENT_ID} at the provider"), message
+    assert "redirect_uri did not match" in message and "Platform configurations" not in message
+    for scenario_id in run[1:]:
+        skipped = by_id[scenario_id]
+        assert skipped["status"] == "skipped", skipped
+        assert f"redirect URI {_redirect_uri(rp_base)} on its error page:" in skipped["message"]
 
 
 def test_run_with_a_bad_idp_config_exits_2(tmp_path: Path,

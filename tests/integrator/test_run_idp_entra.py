@@ -323,6 +323,53 @@ def test_a_post_logout_uri_not_registered_names_the_providers_page_and_the_uri(
     assert "Locator" not in message and result["seconds"] < 15, result
 
 
+def test_an_unregistered_redirect_uri_is_told_once_and_the_rest_skipped_at_once(
+        mock: MockIdp, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app registration without the reference RP's callback: the provider's error page
+    (AADSTS50011) comes instead of any sign-in page, for every scenario alike. The first says
+    which URI to register and where; the rest are skipped with that reason, at once, instead
+    of each failing on the same page (about 3.5 s apiece)."""
+    from scenarios.real_idp_run import run_with_idp
+
+    application = f"/graph/{mock.tenant_id}/v1.0/applications(appId='{REFERENCE_RP_CLIENT_ID}')"
+    assert mock.http.patch(application, json={"web": {"redirectUris": [
+        "https://elsewhere.example/auth/callback"]}}).status_code == 204
+    monkeypatch.setenv("ENTRA_TEST_SECRET", REFERENCE_RP_SECRET)
+    monkeypatch.setenv("ENTRA_TEST_PASSWORD", "P@ssw0rd-alice")
+    config = tmp_path / "idp.toml"
+    config.write_text(_config(mock), encoding="utf-8")
+    report = tmp_path / "report"
+    run = ("auto-login.first-login", "auto-login.widget", "auto-login.portal", "auto-login.kb",
+           "auto-login.app-visit", "signout.rp-initiated")
+    args = build_parser().parse_args([
+        "run", "--idp", str(config), "--report", str(report), "--timeout", "20",
+        "--only", ",".join(run)])
+    assert run_with_idp(args) == 1
+    out = capsys.readouterr().out
+    by_id = {r["id"]: r for r in json.loads(
+        (report / "results.json").read_text(encoding="utf-8"))["results"]}
+    first = by_id[run[0]]
+    message = first["message"]
+    assert first["status"] == "failed", first
+    assert message.startswith("AssertionError: register http://"), message
+    uri = message.split()[2]
+    assert uri.endswith(f"/auth/callback/{REFERENCE_RP_CLIENT_ID}"), message
+    assert f"a redirect URI of the app {REFERENCE_RP_CLIENT_ID}" in message, message
+    where = "Authentication > Platform configurations > Web > Redirect URIs"
+    assert where in message and "python -m scenarios doctor" in message, message
+    assert "AADSTS50011: The redirect URI" in message and "Navigate to" not in message, message
+    for scenario_id in run[1:]:
+        skipped = by_id[scenario_id]
+        assert skipped["status"] == "skipped", skipped
+        assert f"redirect URI {uri} on its error page (AADSTS50011)" in skipped["message"], \
+            skipped
+        assert where not in skipped["message"], skipped  # said once, in the failure
+        assert skipped["seconds"] < 1.5, skipped  # no browser waits on the provider's page
+    assert sum(by_id[i]["seconds"] for i in run) < 10, by_id
+    assert f"SKIP  {run[1]}" in out and "P@ssw0rd-alice" not in out, out
+
+
 @pytest.mark.parametrize("mail", ["alice@contoso.onmicrosoft.com",
                                   "alice.adams@contoso.onmicrosoft.com"])
 def test_a_registration_without_email_and_xms_edov_still_runs(

@@ -426,3 +426,48 @@ def test_a_refusal_of_the_test_user_names_the_key_to_check(where: str, text: str
     # the app's or the connection's refusal is not the user's: the run goes on
     assert refused_user("alice@contoso.example", Refusal(
         where="page", text="AADSTS700016: Application not found.", aadsts=700016)) is None
+
+
+@pytest.mark.parametrize(("code", "text"), [
+    (50011, "AADSTS50011: The redirect URI 'http://127.0.0.1:8765/cb' specified in the request "
+     "does not match the redirect URIs configured for the application 'x'. Make sure the "
+     "redirect URI sent in the request matches one added to your application."),
+    (500113, "AADSTS500113: No reply address is registered for the application."),
+])
+def test_an_unregistered_redirect_uri_names_the_uri_the_portal_and_doctor(code: int,
+                                                                          text: str) -> None:
+    from scenarios.conformance.judging import Refusal
+    from scenarios.real_idp_signin import unregistered_redirect
+
+    said = unregistered_redirect("http://127.0.0.1:8765/cb", "app-1", Refusal(
+        where="page", text=text, aadsts=code))
+    assert said is not None and said.startswith(
+        "register http://127.0.0.1:8765/cb as a redirect URI of the app app-1 "), said
+    assert "App registrations > the app > Authentication > Platform configurations > Web > " \
+        "Redirect URIs" in said and "--redirect-uri http://127.0.0.1:8765/cb" in said, said
+    assert f'("AADSTS{code}:' in said and "Make sure" not in said, said  # its first sentence
+    # another error page (an unknown client id), or AADSTS50011 sent back to the app (so the
+    # URI is registered), or a refusal of the user: not this
+    for where, other in (("page", 700016), ("redirect", 50011), ("password", None)):
+        assert unregistered_redirect("http://127.0.0.1:8765/cb", "app-1", Refusal(
+            where=where, text=f"AADSTS{other}: no", aadsts=other)) is None  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("shown", "said"), [
+    ("We are sorry...\nInvalid parameter: redirect_uri\n« Back to Application",
+     "'Invalid parameter: redirect_uri'"),  # Keycloak
+    ("oops! something went wrong\nerror: invalid_redirect_uri\nerror_description: redirect_uri "
+     "did not match any of the client's registered redirect_uris\nstate: abc",
+     '"error: invalid_redirect_uri / error_description: redirect_uri did not match'),
+])
+def test_another_providers_error_page_for_the_redirect_uri_is_told(shown: str,
+                                                                    said: str) -> None:
+    from scenarios.real_idp_signin import unregistered_elsewhere
+
+    told = unregistered_elsewhere("http://127.0.0.1:8765/cb", "rp", shown)
+    assert told is not None and told.startswith(
+        "register http://127.0.0.1:8765/cb as a redirect URI of the client rp at the provider "
+        "(`python -m scenarios doctor` checks it"), told
+    assert f"error page ({said}" in told and "state:" not in told, told
+    assert unregistered_elsewhere("http://127.0.0.1:8765/cb", "rp",
+                                  "We are sorry...\nClient not found.") is None

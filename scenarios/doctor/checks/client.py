@@ -19,6 +19,7 @@ from scenarios.doctor.checks.transport import provider_trouble, unreachable
 from scenarios.doctor.probe import Exchange
 
 __all__ = [
+    "REDIRECT_ERRORS",
     "check_client_credentials",
     "check_redirect_uri",
     "check_token_endpoint",
@@ -136,10 +137,13 @@ def check_client_credentials(
 
 # --- redirect URI ---------------------------------------------------------------------------
 
-_GENERIC_REDIRECT_ERRORS = ("invalid_redirect_uri", "invalid parameter: redirect_uri",
-                            "redirect_uri did not match", "redirect uri mismatch",
-                            "redirect_uri_mismatch", "invalid redirect_uri",
-                            "redirect_uri is not registered")
+REDIRECT_ERRORS = ("invalid_redirect_uri", "invalid parameter: redirect_uri",
+                   "redirect_uri did not match", "redirect uri mismatch",
+                   "redirect_uri_mismatch", "invalid redirect_uri",
+                   "redirect_uri is not registered")
+"""Words, lowercased, of other providers' error pages for an unregistered redirect URI
+(Keycloak: "Invalid parameter: redirect_uri"; node oidc-provider: ``invalid_redirect_uri``,
+"redirect_uri did not match any of the client's registered redirect_uris")."""
 _GENERIC_CLIENT_ERRORS = ("invalid_client", "client not found", "unknown client",
                           "client is invalid")
 
@@ -191,7 +195,7 @@ def check_redirect_uri(
     if code is not None:
         return entra_failure(name, code, "", extra=f" ({redirect_uri})" if code == 50011 else "")
     lowered = text.lower()
-    if any(marker in lowered for marker in _GENERIC_REDIRECT_ERRORS):
+    if any(marker in lowered for marker in REDIRECT_ERRORS):
         return failed(name, f"{redirect_uri} is not registered for this client",
                       f"Register {redirect_uri} exactly (scheme, host, port and path) as a "
                       "redirect URI of the client at the provider.")
