@@ -317,12 +317,14 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter,
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
                               ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """Inside GitHub Actions, what a test of this plugin's fixtures prints when it fails (its
-    message, which may quote the app's output or a page's text) holds no workflow command."""
+    """A scenario a test skips is reported at the test's line; inside GitHub Actions, what a
+    test of this plugin's fixtures prints when it fails (its message, which may quote the app's
+    output or a page's text) holds no workflow command."""
     report = yield
     if not report.passed:
-        from scenarios.pytest_run import inert_report, uses_the_plugin
+        from scenarios.pytest_run import inert_report, skip_at_the_test, uses_the_plugin
 
+        skip_at_the_test(item, report)
         if uses_the_plugin(item):
             inert_report(report)
     return report
