@@ -345,14 +345,20 @@ def _driver_loop_aside(item: pytest.Item, nextitem: pytest.Item | None = None,
     return contextlib.nullcontext() if driver is None else driver.driver_loop_set_aside()
 
 
+# The three wrappers below are on the way of every test's exceptions, the project's own too: a
+# fixture of its conftest.py that raises would show this module's `return (yield)` as its
+# traceback's first entry (pytest cuts a traceback at the test's module, which a conftest
+# fixture is not in), as if the plugin had a part in it. __tracebackhide__ leaves them out.
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
+    __tracebackhide__ = True
     with _driver_loop_aside(item):
         return (yield)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    __tracebackhide__ = True
     with _driver_loop_aside(item):
         return (yield)
 
@@ -360,6 +366,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None
                             ) -> Generator[None, None, None]:
+    __tracebackhide__ = True
     with _driver_loop_aside(item, nextitem, teardown=True):
         return (yield)
 
