@@ -194,12 +194,18 @@ def skip_at_the_test(item: pytest.Item, report: pytest.TestReport) -> None:
     report.longrepr = (os.fspath(path), (line or 0) + 1, reason)
 
 
+AUTOUSE_FIXTURES = frozenset({"sso_signing_keys"})
+"""The plugin's fixtures every test of the session has (``autouse``): they are no sign that a
+test uses the plugin."""
+
+
 def uses_the_plugin(item: pytest.Item) -> bool:
     """Whether ``item`` uses a fixture of the ``sso_harness`` plugin (its names start with
-    ``sso_``, or are ``mock_idp`` and ``relying_party``)."""
+    ``sso_``, or are ``mock_idp`` and ``relying_party``), not counting :data:`AUTOUSE_FIXTURES`:
+    a project's own tests that fail or skip then cost no import of the harness's modules."""
     names = getattr(item, "fixturenames", ())
-    return any(name.startswith("sso_") or name in ("mock_idp", "relying_party")
-               for name in names)
+    return any((name.startswith("sso_") and name not in AUTOUSE_FIXTURES)
+               or name in ("mock_idp", "relying_party") for name in names)
 
 
 def inert_report(report: pytest.TestReport) -> None:
