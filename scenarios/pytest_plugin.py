@@ -93,7 +93,7 @@ import pytest
 
 from mock_idp.key_source import POOL_SIZE, RsaKeyPool, RsaKeySource, fresh_rsa_key, rsa_keys_from
 from mock_idp.lazy_exports import lazy_getattr
-from scenarios.app.process import interrupted_by
+from scenarios.app.process import AppStartError, interrupted_by
 from scenarios.options import profile_option, timeout_option
 from scenarios.shard import Shard, shard_option
 
@@ -551,8 +551,13 @@ def sso_stack_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stac
 
 @pytest.fixture
 def sso_stack(sso_stack_factory: StackFactory, sso_stack_options: StackOptions) -> LiveStack:
-    """The mock provider and the app under test, wired together, fresh for this test."""
-    return sso_stack_factory(sso_stack_options)
+    """The mock provider and the app under test, wired together, fresh for this test. An app
+    that does not start errors the test with what it printed, not a traceback through the
+    harness's start-up code (of which the app's fault is the last line)."""
+    try:
+        return sso_stack_factory(sso_stack_options)
+    except AppStartError as exc:
+        pytest.fail(f"{type(exc).__name__}: {exc}", pytrace=False)
 
 
 @pytest.fixture
