@@ -557,7 +557,8 @@ def sso_stack(sso_stack_factory: StackFactory, sso_stack_options: StackOptions) 
     try:
         return sso_stack_factory(sso_stack_options)
     except AppStartError as exc:
-        pytest.fail(f"{type(exc).__name__}: {exc}", pytrace=False)
+        fault = f"{type(exc).__name__}: {exc}"
+    pytest.fail(fault, pytrace=False)  # outside the except: no "During handling of ..." chain
 
 
 @pytest.fixture

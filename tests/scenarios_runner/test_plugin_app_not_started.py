@@ -44,3 +44,4 @@ def test_an_app_that_does_not_start_errors_the_test_with_its_output(
     assert "AppStartError: the app's command exited with code 3" in out, out
     assert "helpdesk: cannot read its settings" in out, out
     assert "servers.py" not in out and "live.py" not in out, out
+    assert out.count("cannot read its settings") == 1 and "During handling" not in out, out
