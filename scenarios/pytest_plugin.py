@@ -93,7 +93,7 @@ import pytest
 
 from mock_idp.key_source import POOL_SIZE, RsaKeyPool, RsaKeySource, fresh_rsa_key, rsa_keys_from
 from mock_idp.lazy_exports import lazy_getattr
-from scenarios.app.process import interrupted_by
+from scenarios.app.process import AppStartError, interrupted_by
 from scenarios.options import profile_option, timeout_option
 from scenarios.shard import Shard, shard_option
 
@@ -317,12 +317,14 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter,
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
                               ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """Inside GitHub Actions, what a test of this plugin's fixtures prints when it fails (its
-    message, which may quote the app's output or a page's text) holds no workflow command."""
+    """A scenario a test skips is reported at the test's line; inside GitHub Actions, what a
+    test of this plugin's fixtures prints when it fails (its message, which may quote the app's
+    output or a page's text) holds no workflow command."""
     report = yield
     if not report.passed:
-        from scenarios.pytest_run import inert_report, uses_the_plugin
+        from scenarios.pytest_run import inert_report, skip_at_the_test, uses_the_plugin
 
+        skip_at_the_test(item, report)
         if uses_the_plugin(item):
             inert_report(report)
     return report
@@ -343,14 +345,20 @@ def _driver_loop_aside(item: pytest.Item, nextitem: pytest.Item | None = None,
     return contextlib.nullcontext() if driver is None else driver.driver_loop_set_aside()
 
 
+# The three wrappers below are on the way of every test's exceptions, the project's own too: a
+# fixture of its conftest.py that raises would show this module's `return (yield)` as its
+# traceback's first entry (pytest cuts a traceback at the test's module, which a conftest
+# fixture is not in), as if the plugin had a part in it. __tracebackhide__ leaves them out.
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
+    __tracebackhide__ = True
     with _driver_loop_aside(item):
         return (yield)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    __tracebackhide__ = True
     with _driver_loop_aside(item):
         return (yield)
 
@@ -358,6 +366,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None
                             ) -> Generator[None, None, None]:
+    __tracebackhide__ = True
     with _driver_loop_aside(item, nextitem, teardown=True):
         return (yield)
 
@@ -542,8 +551,14 @@ def sso_stack_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stac
 
 @pytest.fixture
 def sso_stack(sso_stack_factory: StackFactory, sso_stack_options: StackOptions) -> LiveStack:
-    """The mock provider and the app under test, wired together, fresh for this test."""
-    return sso_stack_factory(sso_stack_options)
+    """The mock provider and the app under test, wired together, fresh for this test. An app
+    that does not start errors the test with what it printed, not a traceback through the
+    harness's start-up code (of which the app's fault is the last line)."""
+    try:
+        return sso_stack_factory(sso_stack_options)
+    except AppStartError as exc:
+        fault = f"{type(exc).__name__}: {exc}"
+    pytest.fail(fault, pytrace=False)  # outside the except: no "During handling of ..." chain
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from scenarios.runner import ScenarioResult
 
 __all__ = ["ScenarioRunner", "describe_result", "expect_passed", "inert_report",
-           "uses_the_plugin", "xdist_worker"]
+           "skip_at_the_test", "uses_the_plugin", "xdist_worker"]
 
 
 def _as_given(app: str) -> str:
@@ -178,12 +178,34 @@ def expect_passed(result: ScenarioResult, report_dir: Path | None = None) -> Non
         pytest.fail(inert(describe_result(result, report_dir)), pytrace=False)
 
 
+def skip_at_the_test(item: pytest.Item, report: pytest.TestReport) -> None:
+    """A scenario :func:`expect_passed` skips is reported at the test's own line, as pytest
+    reports a ``skip`` marker's (``-rs``: ``SKIPPED [1] tests/test_sso.py:12: signout.backchannel:
+    …``), not at the line of this module that raised the skip, which names no test of the
+    project and is the same for every skipped scenario; in place."""
+    longrepr = report.longrepr
+    if not (report.skipped and report.when == "call" and isinstance(longrepr, tuple)):
+        return
+    raised_in, _, reason = longrepr
+    if os.path.normcase(os.path.realpath(raised_in)) != os.path.normcase(
+            os.path.realpath(__file__)):
+        return
+    path, line = item.reportinfo()[:2]
+    report.longrepr = (os.fspath(path), (line or 0) + 1, reason)
+
+
+AUTOUSE_FIXTURES = frozenset({"sso_signing_keys"})
+"""The plugin's fixtures every test of the session has (``autouse``): they are no sign that a
+test uses the plugin."""
+
+
 def uses_the_plugin(item: pytest.Item) -> bool:
     """Whether ``item`` uses a fixture of the ``sso_harness`` plugin (its names start with
-    ``sso_``, or are ``mock_idp`` and ``relying_party``)."""
+    ``sso_``, or are ``mock_idp`` and ``relying_party``), not counting :data:`AUTOUSE_FIXTURES`:
+    a project's own tests that fail or skip then cost no import of the harness's modules."""
     names = getattr(item, "fixturenames", ())
-    return any(name.startswith("sso_") or name in ("mock_idp", "relying_party")
-               for name in names)
+    return any((name.startswith("sso_") and name not in AUTOUSE_FIXTURES)
+               or name in ("mock_idp", "relying_party") for name in names)
 
 
 def inert_report(report: pytest.TestReport) -> None:
