@@ -54,9 +54,14 @@ def partner_launch(ctx: Ctx) -> None:
         installation_id = install_partner(stack)
     stored = stack.app.installations_text()
     if stored is not None:
-        with ctx.step("the app stored the installation with the tenant's endpoints"):
-            for fact in (installation_id, stack.client_id, stack.tenant_id, stack.authority):
-                assert fact in stored, f"{fact} is not in the app's installations: {stored}"
+        # What app.installed's data gives every partner app; the endpoints its links give are
+        # the app's to show or not (the reference RP shows them, a listing need not).
+        with ctx.step("the app's installations name the installation and its client id"):
+            for what, fact in (("installation_id", installation_id),
+                               ("client_id", stack.client_id)):
+                assert fact in stored, (
+                    f"the app's installations ([partner] installations) do not name the "
+                    f"{what} {fact} of the app.installed it accepted: {stored[:500]}")
     log = NavigationLog(page)
     with ctx.step("first launch: the IdP sign-in once, then signed in"):
         launch_and_sign_in(page, stack, installation_id, alice)

@@ -14,7 +14,8 @@ of an installation it does not know yet), ``launch-button`` (once an installatio
 someone in, its standalone URL answers a "Welcome back" page with a "Sign in" link that starts
 the sign-in, rather than starting it), or ``none``.
 ``refusal_status`` is what it answers an event that is not validly signed, ``accept_status``
-what it answers an event it takes.
+what it answers an event it takes; ``LISTING=ids`` makes its installations list each
+installation by its ``installation_id`` and ``client_id`` only (not its endpoints).
 It checks nothing of the sign-in itself (the ID token is read, not verified): it is here for
 its events. ``ENDPOINTS=v1`` makes it sign in through the tenant's v1 endpoints
 (``/oauth2/authorize`` and ``/oauth2/token``) rather than the v2 ones the event links, as an app
@@ -62,16 +63,17 @@ LATE_S = 3.0
 def partner_profile(directory: Path, *, defect: str = "none", refusal_status: int = 401,
                     accept_status: int = 200, installations: bool = True,
                     session_check: bool = True, endpoints: str = "v2",
-                    sign_in_control: str | None = None) -> Path:
+                    sign_in_control: str | None = None, listing: str = "full") -> Path:
     """A profile for this app with ``defect`` (one of :data:`DEFECTS`); ``installations``: the
     profile names its installations URL; ``session_check``: it says how to tell who is signed
     in (its ``[signed_in]`` me_url), else only what the page a sign-in lands on shows;
     ``endpoints``: ``v1`` or ``v2``, the Entra endpoints it signs in through;
-    ``sign_in_control``: a ``[sign_in] control`` (with its home page as a sign-in URL)."""
+    ``sign_in_control``: a ``[sign_in] control`` (with its home page as a sign-in URL);
+    ``listing``: ``full`` or ``ids``, what its installations URL shows of each."""
     assert defect in DEFECTS, defect
     assert endpoints in ("v1", "v2"), endpoints
     path = directory / (f"partner-{defect}-{refusal_status}-{accept_status}-{session_check}-"
-                        f"{endpoints}{'-control' if sign_in_control else ''}.toml")
+                        f"{endpoints}{'-control' if sign_in_control else ''}-{listing}.toml")
     sign_in = ("" if sign_in_control is None else
                f'[sign_in]\nurls = {{ home = "/" }}\ncontrol = {json.dumps(sign_in_control)}\n')
     signed_in = """
@@ -101,6 +103,7 @@ DEFECT = "{defect}"
 REFUSAL_STATUS = "{refusal_status}"
 ACCEPT_STATUS = "{accept_status}"
 ENDPOINTS = "{endpoints}"
+LISTING = "{listing}"
 
 [provider]
 redirect_uris = ["{{base_url}}/callback"]
@@ -259,6 +262,9 @@ def create(launch: AppLaunch) -> Starlette:
         return JSONResponse(who)
 
     def listed(request: Request) -> Response:
+        if env.get("LISTING") == "ids":
+            return JSONResponse([{"installation_id": i["installation_id"],
+                                  "client_id": i["client_id"]} for i in installations.values()])
         return JSONResponse([{k: v for k, v in i.items() if k != "client_secret"}
                              for i in installations.values()])
 

@@ -177,3 +177,12 @@ def test_a_standalone_url_that_waits_for_a_click_fails_launch_even_with_a_sign_i
     assert status == "failed", verdicts
     assert "the page waits for a click on its 'Sign in' link" in message, message
     assert "a partner launch URL is never clicked through" in message, message
+
+
+def test_an_app_that_lists_its_installations_by_id_and_client_passes_launch(
+        tmp_path: Path) -> None:
+    """Its installations name each by installation_id and client_id, not the endpoints it
+    stored from app.installed's links, which a partner app need not show."""
+    verdicts = _verdicts(partner_profile(tmp_path, listing="ids"), ("partner.launch",),
+                         tmp_path / "report")
+    assert verdicts == {"partner.launch": ("passed", "")}, verdicts
