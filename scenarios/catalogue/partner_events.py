@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from scenarios.flows import NavigationLog
 from scenarios.live import LiveStack
+from scenarios.refusals import with_refusal
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -187,10 +188,21 @@ def acknowledged(stack: LiveStack, installation_id: str, member: str, wanted: st
         if state == wanted:
             return installation
         if state not in ("pending", "issued") or time.monotonic() >= deadline:
-            raise AssertionError(
+            # The app may have tried: name the provider's refusal of its client-credentials
+            # request (an Apps API scope such as Talkdesk's apps:write, AADSTS1002012; a
+            # secret it did not update, AADSTS7000215), which its own log alone would show.
+            raise AssertionError(with_refusal(
                 f"the app did not {what} within {wait:g} s: the platform's "
-                f"{member} state is {state!r}, not {wanted!r}")
+                f"{member} state is {state!r}, not {wanted!r}",
+                [e for e in stack.provider_requests() if _app_only(e)]))
         time.sleep(0.05)
+
+
+def _app_only(entry: dict[str, Any]) -> bool:
+    """Whether ``entry`` of the provider's request log is a client-credentials token request,
+    the kind the app makes before it calls the Apps API."""
+    form = (entry.get("request") or {}).get("form")
+    return isinstance(form, dict) and form.get("grant_type") == "client_credentials"
 
 
 def delivered(stack: LiveStack, event_type: str, installation_id: str) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from relying_party import partner
+from relying_party import apps_api, partner
 from relying_party.web import AppState
 from scenarios.catalogue import partner_events
 from scenarios.pytest_plugin import ScenarioRunner, describe_result
@@ -57,3 +57,35 @@ def test_the_apps_api_scenarios_fail_against_an_app_that_never_calls_back(
     assert result.message is not None, report
     for fragment in SAID[scenario_id]:
         assert fragment in result.message, report
+
+
+@pytest.fixture
+def asks_for_talkdesks_scope(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app asks the installation's token link for Talkdesk's own Apps API scope,
+    ``apps:write`` (partner-sso.md b.8), which the mock's Entra token endpoint refuses for a
+    client-credentials token (AADSTS1002012: it takes only ``{resource}/.default``)."""
+    for name in ("approve_installation", "acknowledge_credentials"):
+        original = getattr(apps_api, name)
+
+        async def with_scope(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            return await _original(*args, **{**kwargs, "scope": "apps:write"})
+
+        monkeypatch.setattr(apps_api, name, with_scope)
+    monkeypatch.setattr(partner_events, "ACKNOWLEDGEMENT_WAIT", 1.0)  # nothing will come
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("scenario_id", list(SAID))
+@pytest.mark.usefixtures("asks_for_talkdesks_scope")
+def test_a_refused_token_request_is_named_when_the_app_does_not_call_back(
+        scenario_id: str, sso_run_scenario: ScenarioRunner) -> None:
+    """The app tried: the failure names the provider's refusal of its client-credentials
+    request, not only the platform state that did not change."""
+    result = sso_run_scenario(scenario_id)
+    report = describe_result(result, sso_run_scenario.report_dir)
+    assert result.status == "failed", f"expected the scenario to FAIL:\n{report}"
+    assert result.message is not None, report
+    first_line = result.message.splitlines()[0]
+    assert SAID[scenario_id][0] in first_line, report
+    assert ("; the provider had refused the app's token request: 'AADSTS1002012: The provided "
+            "value for scope apps:write is not valid.") in first_line, report
