@@ -12,7 +12,8 @@ its launches), ``duplicate-409`` (a redelivered ``app.installed`` is answered 40
 applies it :data:`LATE_S` seconds later, in the order they came, all but the ``app.installed``
 of an installation it does not know yet), ``launch-button`` (once an installation has signed
 someone in, its standalone URL answers a "Welcome back" page with a "Sign in" link that starts
-the sign-in, rather than starting it), or ``none``.
+the sign-in, rather than starting it), ``trusts-hint`` (the user it signs in is the one the launch's
+``talkdesk_user_id`` hint names, whoever authenticated), or ``none``.
 ``refusal_status`` is what it answers an event that is not validly signed, ``accept_status``
 what it answers an event it takes; ``LISTING=ids`` makes its installations list each
 installation by its ``installation_id`` and ``client_id`` only (not its endpoints).
@@ -55,7 +56,7 @@ CONTACT = "help@partner.example"
 SESSION_COOKIE = "session"
 DEFECTS = ("none", "signature", "accepts-unsigned", "logout-all", "ignores-uninstall",
            "launch-after-uninstall", "duplicate-409", "duplicate-applied",
-           "duplicate-applied-late", "launch-button")
+           "duplicate-applied-late", "launch-button", "trusts-hint")
 LATE_S = 3.0
 """How long ``duplicate-applied-late`` waits before applying an event it queued."""
 
@@ -147,6 +148,8 @@ def create(launch: AppLaunch) -> Starlette:
     installations: dict[str, dict[str, Any]] = {}
     pending: dict[str, str] = {}
     """state -> installation id"""
+    hints: dict[str, str] = {}
+    """state -> the launch's user-id hint"""
     sessions: dict[str, dict[str, str]] = {}
 
     def failure(why: str) -> Response:
@@ -217,6 +220,7 @@ def create(launch: AppLaunch) -> Starlette:
             return HTMLResponse(f'<h1>Welcome back</h1><a href="{go}">Sign in</a>')
         state = secrets.token_urlsafe(16)
         pending[state] = installation_id
+        hints[state] = request.query_params.get("talkdesk_user_id", "")
         query = {"client_id": installation["client_id"], "response_type": "code",
                  "redirect_uri": env["REDIRECT_URI"], "scope": "openid profile email",
                  "state": state, "nonce": secrets.token_urlsafe(16)}
@@ -226,7 +230,8 @@ def create(launch: AppLaunch) -> Starlette:
                                 status_code=302)
 
     def callback(request: Request) -> Response:
-        installation = installations.get(pending.pop(request.query_params.get("state", ""), ""))
+        state = request.query_params.get("state", "")
+        installation, hint = installations.get(pending.pop(state, "")), hints.pop(state, "")
         if installation is None or not installation["active"]:
             return failure("unknown state")
         redeemed = httpx.post(installation["token"], verify=public_trust(), timeout=5, data={
@@ -239,7 +244,8 @@ def create(launch: AppLaunch) -> Starlette:
         installation["signed_in"] = True
         session = secrets.token_urlsafe(16)
         sessions[session] = {"installation_id": installation["installation_id"],
-                             "user_id": str(claims.get("oid", "")),
+                             "user_id": (hint if defect == "trusts-hint" and hint
+                                         else str(claims.get("oid", ""))),
                              # a v1 ID token names the user by upn, a v2 one by
                              # preferred_username
                              "email": str(claims.get("preferred_username")

@@ -186,3 +186,15 @@ def test_an_app_that_lists_its_installations_by_id_and_client_passes_launch(
     verdicts = _verdicts(partner_profile(tmp_path, listing="ids"), ("partner.launch",),
                          tmp_path / "report")
     assert verdicts == {"partner.launch": ("passed", "")}, verdicts
+
+
+def test_an_app_that_signs_in_the_hinted_user_fails_naming_the_hint(tmp_path: Path) -> None:
+    verdicts = _verdicts(partner_profile(tmp_path, defect="trusts-hint"),
+                         ("partner.hint-is-not-identity",), tmp_path / "report")
+    status, message = verdicts["partner.hint-is-not-identity"]
+    assert status == "failed", verdicts
+    assert message.startswith(
+        "AssertionError: the app signed in bob (user_id '"), message
+    assert ("the person the launch URL's user-id hint named, though alice authenticated at the "
+            "provider: the hint (talkdesk_user_id) must never decide who is signed in") in (
+        message), message
