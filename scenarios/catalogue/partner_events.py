@@ -21,7 +21,8 @@ from urllib.parse import urlsplit
 
 from scenarios.flows import NavigationLog
 from scenarios.live import LiveStack
-from scenarios.refusals import with_refusal
+from scenarios.masking import quoted
+from scenarios.refusals import SHOWN_REFUSAL, with_refusal
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -191,10 +192,11 @@ def acknowledged(stack: LiveStack, installation_id: str, member: str, wanted: st
             # The app may have tried: name the provider's refusal of its client-credentials
             # request (an Apps API scope such as Talkdesk's apps:write, AADSTS1002012; a
             # secret it did not update, AADSTS7000215), which its own log alone would show.
+            entries = stack.provider_requests()
             raise AssertionError(with_refusal(
                 f"the app did not {what} within {wait:g} s: the platform's "
-                f"{member} state is {state!r}, not {wanted!r}",
-                [e for e in stack.provider_requests() if _app_only(e)]))
+                f"{member} state is {state!r}, not {wanted!r}{_apps_api_refusal(entries)}",
+                [e for e in entries if _app_only(e)]))
         time.sleep(0.05)
 
 
@@ -203,6 +205,23 @@ def _app_only(entry: dict[str, Any]) -> bool:
     the kind the app makes before it calls the Apps API."""
     form = (entry.get("request") or {}).get("form")
     return isinstance(form, dict) and form.get("grant_type") == "client_credentials"
+
+
+def _apps_api_refusal(entries: Sequence[dict[str, Any]]) -> str:
+    """``"; the platform's Apps API answered the app's POST … with HTTP 400: '…'"`` for the
+    first of the app's Apps API calls the platform refused (a body such as
+    ``{"state": "approved"}``, a path with another id), else ``""``."""
+    for entry in entries:
+        path = str(entry.get("path", ""))
+        status = entry.get("status")
+        if (entry.get("caller") or entry.get("method") != "POST" or not path.startswith("/apps/")
+                or not isinstance(status, int) or status < 400):
+            continue
+        body = (entry.get("response") or {}).get("json")
+        said = body.get("message") if isinstance(body, dict) else None
+        return (f"; the platform's Apps API answered the app's POST {path} with HTTP {status}"
+                + (f": {quoted(str(said), SHOWN_REFUSAL)}" if said else ""))
+    return ""
 
 
 def delivered(stack: LiveStack, event_type: str, installation_id: str) -> dict[str, Any]:
