@@ -18,6 +18,7 @@ from scenarios.catalogue.partner_events import (
     given_time_to_sign_out,
     install_partner,
     installed_partner,
+    not_accepted,
     send_foreign,
     send_logout,
 )
@@ -328,8 +329,7 @@ def uninstalled(ctx: Ctx) -> None:
         answer = stack.http.delete(stack.idp_url(f"/_mock/installations/{installation_id}"))
         assert answer.status_code == 200, f"the mock did not uninstall: {answer.text}"
         delivery = answer.json()["delivery"]
-        assert accepted(delivery), (
-            f"the app did not accept app.uninstalled: {answer_of(delivery)}")
+        assert accepted(delivery), not_accepted("app.uninstalled", delivery)
     with ctx.step("alice's session has ended"):
         given_time_to_sign_out(stack, page)
         expect_signed_out(page, stack, why=" after app.uninstalled for her installation")

@@ -64,14 +64,33 @@ def answer_of(delivery: dict[str, Any]) -> str:
         f" ({delivery.get('detail') or 'no detail'})")
 
 
+GENUINE = ("the platform signed it as it signs every event (X-Hub-Ecdsa-Signature: ECDSA "
+           "P-256 with SHA-256 over the raw body, the signature DER-encoded and base64; "
+           "X-Hub-Ecdsa-Signature-Id names its key among the published keys, the profile's "
+           "{event_keys_url}), so an app that refuses it checks another way: an HMAC in "
+           "x-hub-signature (Talkdesk's older sample), WebCrypto's ECDSA verify (it takes the "
+           "raw r||s form, not DER), or the JSON parsed and serialized again rather than the "
+           "bytes received")
+"""Why an app may refuse a genuine event with 401 or 403: the mock's signing scheme (the
+partner-sso.md reference, b.2: a working assumption) and how an app's check may differ."""
+
+
+def not_accepted(event_type: str, delivery: dict[str, Any], where: str = "") -> str:
+    """The failure for an app that did not accept (2xx) the platform's genuine ``event_type``
+    (``where``: `` at <events URL>`` or nothing), with :data:`GENUINE` for a 401 or 403."""
+    refused_as_forged = delivery["status"] in (401, 403)
+    return (f"the app did not accept {event_type}{where}: {answer_of(delivery)}"
+            + (f"; {GENUINE}" if refused_as_forged else ""))
+
+
 def installed_partner(stack: LiveStack, *, trial_days: int | None = None) -> dict[str, Any]:
     """The platform installs the app (with a trial of ``trial_days``, if given) and it accepts
     ``app.installed`` (2xx); the mock's record of the install (``installation``, ``event``,
     ``delivery``)."""
     result: dict[str, Any] = stack.install_partner_app(trial_days=trial_days)
     delivery = result["delivery"]
-    assert accepted(delivery), (
-        f"the app did not accept app.installed at {stack.app.events_url}: {answer_of(delivery)}")
+    assert accepted(delivery), not_accepted("app.installed", delivery,
+                                            f" at {stack.app.events_url}")
     return result
 
 
@@ -84,8 +103,8 @@ def update_licences(stack: LiveStack, installation_id: str, *, adding: Sequence[
         json={"users": {"adding": list(adding), "removing": list(removing)}})
     assert answer.status_code == 200, f"the mock did not send app.updated: {answer.text}"
     delivery = answer.json()["delivery"]
-    assert accepted(delivery), (
-        f"the app did not accept app.updated at {stack.app.events_url}: {answer_of(delivery)}")
+    assert accepted(delivery), not_accepted("app.updated", delivery,
+                                            f" at {stack.app.events_url}")
 
 
 def install_partner(stack: LiveStack) -> str:
@@ -137,7 +156,7 @@ def send_logout(stack: LiveStack, installation_id: str, user_id: str, user_email
                              json={"user_id": user_id, "user_email": user_email})
     assert answer.status_code == 200, f"the mock did not send user.logout: {answer.text}"
     delivery: dict[str, Any] = answer.json()["delivery"]
-    assert accepted(delivery), f"the app did not accept user.logout: {answer_of(delivery)}"
+    assert accepted(delivery), not_accepted("user.logout", delivery)
     return delivery
 
 
@@ -242,8 +261,7 @@ def delivered(stack: LiveStack, event_type: str, installation_id: str) -> dict[s
         if time.monotonic() >= deadline:
             raise AssertionError(f"the platform delivered no {event_type} within {wait:g} s")
         time.sleep(0.05)
-    assert accepted(attempts[0]), (
-        f"the app did not accept {event_type} at {stack.app.events_url}: "
-        f"{answer_of(attempts[0])}")
+    assert accepted(attempts[0]), not_accepted(event_type, attempts[0],
+                                               f" at {stack.app.events_url}")
     event: dict[str, Any] = found[-1]
     return event

@@ -13,7 +13,9 @@ applies it :data:`LATE_S` seconds later, in the order they came, all but the ``a
 of an installation it does not know yet), ``launch-button`` (once an installation has signed
 someone in, its standalone URL answers a "Welcome back" page with a "Sign in" link that starts
 the sign-in, rather than starting it), ``trusts-hint`` (the user it signs in is the one the launch's
-``talkdesk_user_id`` hint names, whoever authenticated), or ``none``.
+``talkdesk_user_id`` hint names, whoever authenticated), ``hmac-signature`` (it looks for
+Talkdesk's older ``x-hub-signature`` HMAC, which the platform does not send, and so refuses
+every event), or ``none``.
 ``refusal_status`` is what it answers an event that is not validly signed, ``accept_status``
 what it answers an event it takes; ``LISTING=ids`` makes its installations list each
 installation by its ``installation_id`` and ``client_id`` only (not its endpoints).
@@ -56,7 +58,7 @@ CONTACT = "help@partner.example"
 SESSION_COOKIE = "session"
 DEFECTS = ("none", "signature", "accepts-unsigned", "logout-all", "ignores-uninstall",
            "launch-after-uninstall", "duplicate-409", "duplicate-applied",
-           "duplicate-applied-late", "launch-button", "trusts-hint")
+           "duplicate-applied-late", "launch-button", "trusts-hint", "hmac-signature")
 LATE_S = 3.0
 """How long ``duplicate-applied-late`` waits before applying an event it queued."""
 
@@ -191,8 +193,9 @@ def create(launch: AppLaunch) -> Starlette:
         body = await request.body()
         unchecked = defect == "signature" or (
             defect == "accepts-unsigned" and "x-hub-ecdsa-signature" not in request.headers)
-        if not unchecked and not await run_in_threadpool(
-                _verified, body, request.headers, env["EVENT_KEYS_URL"]):
+        if (defect == "hmac-signature" and "x-hub-signature" not in request.headers) or (
+                not unchecked and not await run_in_threadpool(
+                    _verified, body, request.headers, env["EVENT_KEYS_URL"])):
             return JSONResponse({"error": "invalid signature"},
                                 status_code=int(env.get("REFUSAL_STATUS", "401")))
         event = json.loads(body)

@@ -198,3 +198,16 @@ def test_an_app_that_signs_in_the_hinted_user_fails_naming_the_hint(tmp_path: Pa
     assert ("the person the launch URL's user-id hint named, though alice authenticated at the "
             "provider: the hint (talkdesk_user_id) must never decide who is signed in") in (
         message), message
+
+
+def test_an_app_that_checks_another_signature_scheme_is_told_the_platforms(
+        tmp_path: Path) -> None:
+    """It refuses the genuine app.installed (401): the failure says how the platform signs."""
+    verdicts = _verdicts(partner_profile(tmp_path, defect="hmac-signature"), ("partner.launch",),
+                         tmp_path / "report")
+    status, message = verdicts["partner.launch"]
+    assert status == "failed", verdicts
+    assert message.startswith("AssertionError: the app did not accept app.installed at "), message
+    assert (": HTTP 401 ({\"error\":\"invalid signature\"}); the platform signed it as it signs "
+            "every event (X-Hub-Ecdsa-Signature: ECDSA P-256 with SHA-256 over the raw body, the "
+            "signature DER-encoded and base64;") in message, message
