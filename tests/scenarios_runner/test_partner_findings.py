@@ -188,26 +188,29 @@ def test_an_app_that_lists_its_installations_by_id_and_client_passes_launch(
     assert verdicts == {"partner.launch": ("passed", "")}, verdicts
 
 
-def test_an_app_that_signs_in_the_hinted_user_fails_naming_the_hint(tmp_path: Path) -> None:
-    verdicts = _verdicts(partner_profile(tmp_path, defect="trusts-hint"),
-                         ("partner.hint-is-not-identity",), tmp_path / "report")
-    status, message = verdicts["partner.hint-is-not-identity"]
-    assert status == "failed", verdicts
-    assert message.startswith(
-        "AssertionError: the app signed in bob (user_id '"), message
-    assert ("the person the launch URL's user-id hint named, though alice authenticated at the "
-            "provider: the hint (talkdesk_user_id) must never decide who is signed in") in (
-        message), message
+FAILS_SAYING = {
+    # It signs in the person the launch URL's hint names, whoever authenticated.
+    "trusts-hint": ("partner.hint-is-not-identity", (
+        "AssertionError: the app signed in bob (user_id '",
+        "the person the launch URL's user-id hint named, though alice authenticated at the "
+        "provider: the hint (talkdesk_user_id) must never decide who is signed in")),
+    # It refuses the genuine app.installed (401): the failure says how the platform signs.
+    "hmac-signature": ("partner.launch", (
+        "AssertionError: the app did not accept app.installed at ",
+        ": HTTP 401 ({\"error\":\"invalid signature\"}); the platform signed it as it signs "
+        "every event (X-Hub-Ecdsa-Signature: ECDSA P-256 with SHA-256 over the raw body, the "
+        "signature DER-encoded and base64;")),
+}
+"""A defect: the scenario it fails, how its message starts and what else it says."""
 
 
-def test_an_app_that_checks_another_signature_scheme_is_told_the_platforms(
-        tmp_path: Path) -> None:
-    """It refuses the genuine app.installed (401): the failure says how the platform signs."""
-    verdicts = _verdicts(partner_profile(tmp_path, defect="hmac-signature"), ("partner.launch",),
+@pytest.mark.parametrize("defect", list(FAILS_SAYING))
+def test_a_defect_fails_its_scenario_saying_what_the_app_did(defect: str,
+                                                              tmp_path: Path) -> None:
+    scenario_id, (start, said) = FAILS_SAYING[defect]
+    verdicts = _verdicts(partner_profile(tmp_path, defect=defect), (scenario_id,),
                          tmp_path / "report")
-    status, message = verdicts["partner.launch"]
+    status, message = verdicts[scenario_id]
     assert status == "failed", verdicts
-    assert message.startswith("AssertionError: the app did not accept app.installed at "), message
-    assert (": HTTP 401 ({\"error\":\"invalid signature\"}); the platform signed it as it signs "
-            "every event (X-Hub-Ecdsa-Signature: ECDSA P-256 with SHA-256 over the raw body, the "
-            "signature DER-encoded and base64;") in message, message
+    assert message.startswith(start), message
+    assert said in message, message
