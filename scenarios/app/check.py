@@ -9,7 +9,8 @@ the platform does not publish, and the failure page shows what ``[failure]`` say
 callback gets what the provider sends when the user cancels (``access_denied``, AADSTS65004,
 with the sign-in's state), and the page it leads to must carry the contact, the text, the
 reference and the error status the profile names (in its HTML: whether a browser shows them is
-the scenarios' part). Each finding is one line; any ``PROBLEM`` makes the exit code 1.
+the scenarios' part); a partner app without a sign-in URL shows it at its launch URL for an
+installation id it was never given. Each finding is one line; any ``PROBLEM`` makes the exit code 1.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from scenarios.app.failure_probe import (
     host_of,
     origin_of,
     probe_failure_page,
+    probe_launch_failure_page,
     same_server,
 )
 from scenarios.app.follow import follow_to_provider
@@ -313,6 +315,7 @@ def check_profile(path: Path, *, out: TextIO) -> int:
         except CallError as exc:
             report.add("PROBLEM", str(exc))
             return 1
+        launch_probed = False
         with httpx.Client(timeout=10, verify=False,
                           event_hooks={"response": [report.watch]}) as http:
             registered = {app.url(u) for u in profile.provider.redirect_uris}
@@ -337,10 +340,15 @@ def check_profile(path: Path, *, out: TextIO) -> int:
             authorize_url = next((url for url in reversed(started) if url is not None), None)
             if profile.failure is not None and authorize_url is not None:
                 report.add(*probe_failure_page(http, app, authorize_url))
+            elif profile.failure is not None and profile.partner is not None:
+                # A partner app has no sign-in URL of its own: its launch URL shows the page.
+                report.add(*probe_launch_failure_page(http, app, stack.idp.base_url))
+                launch_probed = True
         if profile.failure is None:
             report.add("note", "no [failure] section: the failure scenarios will be skipped")
         else:
-            if authorize_url is None and profile.provider.platform != "spa":
+            if (authorize_url is None and profile.provider.platform != "spa"
+                    and not launch_probed):
                 report.add("note", "failure page not checked: no sign-in URL starts a sign-in")
             if "session-check" not in profile.capabilities:
                 report.add("note", "no session check ([signed_in] me_url, or page with text or "

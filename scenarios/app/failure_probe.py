@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from scenarios.app.adapter import ProfileAdapter
 
 __all__ = ["CANCELLED", "LOOPBACK", "Level", "host_of", "origin_of", "page_says", "page_text",
-           "probe_failure_page", "same_server"]
+           "probe_failure_page", "probe_launch_failure_page", "same_server"]
 
 Level = Literal["ok", "note", "PROBLEM"]
 MAX_APP_REDIRECTS = 10
@@ -121,12 +121,48 @@ def probe_failure_page(http: httpx.Client, app: ProfileAdapter, authorize_url: s
     except httpx.HTTPError as exc:
         return ("PROBLEM", f"failure page: the redirect URI {query['redirect_uri']} cannot be "
                 f"opened: {str(exc) or type(exc).__name__}")
+    return _judge(app, response, "user-cancels",
+                  "after a sign-in the user cancelled (access_denied, AADSTS65004)")
+
+
+UNKNOWN_INSTALLATION = "0" * 32
+"""An installation id no platform gave the app (as ``failure.unknown-installation`` opens)."""
+
+
+def probe_launch_failure_page(http: httpx.Client, app: ProfileAdapter, idp_base: str
+                              ) -> tuple[Level, str]:
+    """Open the partner launch URL with an installation id the app was never given (the
+    ``unknown-installation`` failure): a partner app that has no sign-in URL of its own shows
+    its failure page there, which must carry what ``[failure]`` names (with ``[partner]``'s
+    contact), without sending the browser to the provider. The finding, as
+    :func:`probe_failure_page`'s."""
+    url = app.launch_url(UNKNOWN_INSTALLATION, UNKNOWN_INSTALLATION[:24])
+    try:
+        response = follow_in_app(http, http.get(url, follow_redirects=False), app.base_url)
+    except httpx.HTTPError as exc:
+        return ("PROBLEM", f"failure page: the launch URL {url} cannot be opened: "
+                f"{str(exc) or type(exc).__name__}")
+    if response.is_redirect and same_server(
+            urljoin(str(response.url), response.headers["location"]), idp_base):
+        return ("note", f"failure page not checked: the launch URL with an installation id the "
+                f"app was never given ({UNKNOWN_INSTALLATION}) sends the browser to the provider "
+                "rather than to the failure page, which failure.unknown-installation will report")
+    return _judge(app, response, "unknown-installation",
+                  "of a launch with an installation id the app was never given")
+
+
+def _judge(app: ProfileAdapter, response: httpx.Response, kind: str, cause: str
+           ) -> tuple[Level, str]:
+    """Whether the page ``response`` (the app's answer to a failure of ``kind``) carries what
+    ``[failure]`` names; ``cause`` says what led there."""
+    failure = app.profile.failure
+    assert failure is not None
     text = page_text(response.text)
     path = urlsplit(str(response.url)).path or "/"
     who = ("the app" if same_server(str(response.url), app.base_url) else
            f"{origin_of(str(response.url))}, not the app under test at {app.base_url},")
     shown = f"{who} showed {path} with HTTP {response.status_code}{page_says(response)}"
-    contact = app.profile.contact_for("user-cancels") or app.contact
+    contact = app.profile.contact_for(kind) or app.contact
     wanted = [(f"show the support contact {contact!r}", contact in text)]
     if failure.text:
         wanted.insert(0, (f"show {failure.text!r}", failure.text in text))
@@ -143,7 +179,6 @@ def probe_failure_page(http: httpx.Client, app: ProfileAdapter, authorize_url: s
         wanted.append(("come with an error status (error_status = true)",
                        response.status_code >= 400))
     missing = [what for what, found in wanted if not found]
-    cause = "after a sign-in the user cancelled (access_denied, AADSTS65004)"
     if missing:
         # A note, not a problem: the profile may be right and the app wrong, which is what the
         # failure scenarios are there to show.

@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 
 from scenarios.flows import NavigationLog
 from scenarios.live import LiveStack
+from scenarios.masking import quoted
+from scenarios.refusals import SHOWN_REFUSAL, with_refusal
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -62,14 +64,33 @@ def answer_of(delivery: dict[str, Any]) -> str:
         f" ({delivery.get('detail') or 'no detail'})")
 
 
+GENUINE = ("the platform signed it as it signs every event (X-Hub-Ecdsa-Signature: ECDSA "
+           "P-256 with SHA-256 over the raw body, the signature DER-encoded and base64; "
+           "X-Hub-Ecdsa-Signature-Id names its key among the published keys, the profile's "
+           "{event_keys_url}), so an app that refuses it checks another way: an HMAC in "
+           "x-hub-signature (Talkdesk's older sample), WebCrypto's ECDSA verify (it takes the "
+           "raw r||s form, not DER), or the JSON parsed and serialized again rather than the "
+           "bytes received")
+"""Why an app may refuse a genuine event with 401 or 403: the mock's signing scheme (the
+partner-sso.md reference, b.2: a working assumption) and how an app's check may differ."""
+
+
+def not_accepted(event_type: str, delivery: dict[str, Any], where: str = "") -> str:
+    """The failure for an app that did not accept (2xx) the platform's genuine ``event_type``
+    (``where``: `` at <events URL>`` or nothing), with :data:`GENUINE` for a 401 or 403."""
+    refused_as_forged = delivery["status"] in (401, 403)
+    return (f"the app did not accept {event_type}{where}: {answer_of(delivery)}"
+            + (f"; {GENUINE}" if refused_as_forged else ""))
+
+
 def installed_partner(stack: LiveStack, *, trial_days: int | None = None) -> dict[str, Any]:
     """The platform installs the app (with a trial of ``trial_days``, if given) and it accepts
     ``app.installed`` (2xx); the mock's record of the install (``installation``, ``event``,
     ``delivery``)."""
     result: dict[str, Any] = stack.install_partner_app(trial_days=trial_days)
     delivery = result["delivery"]
-    assert accepted(delivery), (
-        f"the app did not accept app.installed at {stack.app.events_url}: {answer_of(delivery)}")
+    assert accepted(delivery), not_accepted("app.installed", delivery,
+                                            f" at {stack.app.events_url}")
     return result
 
 
@@ -82,8 +103,8 @@ def update_licences(stack: LiveStack, installation_id: str, *, adding: Sequence[
         json={"users": {"adding": list(adding), "removing": list(removing)}})
     assert answer.status_code == 200, f"the mock did not send app.updated: {answer.text}"
     delivery = answer.json()["delivery"]
-    assert accepted(delivery), (
-        f"the app did not accept app.updated at {stack.app.events_url}: {answer_of(delivery)}")
+    assert accepted(delivery), not_accepted("app.updated", delivery,
+                                            f" at {stack.app.events_url}")
 
 
 def install_partner(stack: LiveStack) -> str:
@@ -135,7 +156,7 @@ def send_logout(stack: LiveStack, installation_id: str, user_id: str, user_email
                              json={"user_id": user_id, "user_email": user_email})
     assert answer.status_code == 200, f"the mock did not send user.logout: {answer.text}"
     delivery: dict[str, Any] = answer.json()["delivery"]
-    assert accepted(delivery), f"the app did not accept user.logout: {answer_of(delivery)}"
+    assert accepted(delivery), not_accepted("user.logout", delivery)
     return delivery
 
 
@@ -187,10 +208,39 @@ def acknowledged(stack: LiveStack, installation_id: str, member: str, wanted: st
         if state == wanted:
             return installation
         if state not in ("pending", "issued") or time.monotonic() >= deadline:
-            raise AssertionError(
+            # The app may have tried: name the provider's refusal of its client-credentials
+            # request (an Apps API scope such as Talkdesk's apps:write, AADSTS1002012; a
+            # secret it did not update, AADSTS7000215), which its own log alone would show.
+            entries = stack.provider_requests()
+            raise AssertionError(with_refusal(
                 f"the app did not {what} within {wait:g} s: the platform's "
-                f"{member} state is {state!r}, not {wanted!r}")
+                f"{member} state is {state!r}, not {wanted!r}{_apps_api_refusal(entries)}",
+                [e for e in entries if _app_only(e)]))
         time.sleep(0.05)
+
+
+def _app_only(entry: dict[str, Any]) -> bool:
+    """Whether ``entry`` of the provider's request log is a client-credentials token request,
+    the kind the app makes before it calls the Apps API."""
+    form = (entry.get("request") or {}).get("form")
+    return isinstance(form, dict) and form.get("grant_type") == "client_credentials"
+
+
+def _apps_api_refusal(entries: Sequence[dict[str, Any]]) -> str:
+    """``"; the platform's Apps API answered the app's POST … with HTTP 400: '…'"`` for the
+    first of the app's Apps API calls the platform refused (a body such as
+    ``{"state": "approved"}``, a path with another id), else ``""``."""
+    for entry in entries:
+        path = str(entry.get("path", ""))
+        status = entry.get("status")
+        if (entry.get("caller") or entry.get("method") != "POST" or not path.startswith("/apps/")
+                or not isinstance(status, int) or status < 400):
+            continue
+        body = (entry.get("response") or {}).get("json")
+        said = body.get("message") if isinstance(body, dict) else None
+        return (f"; the platform's Apps API answered the app's POST {path} with HTTP {status}"
+                + (f": {quoted(str(said), SHOWN_REFUSAL)}" if said else ""))
+    return ""
 
 
 def delivered(stack: LiveStack, event_type: str, installation_id: str) -> dict[str, Any]:
@@ -211,8 +261,7 @@ def delivered(stack: LiveStack, event_type: str, installation_id: str) -> dict[s
         if time.monotonic() >= deadline:
             raise AssertionError(f"the platform delivered no {event_type} within {wait:g} s")
         time.sleep(0.05)
-    assert accepted(attempts[0]), (
-        f"the app did not accept {event_type} at {stack.app.events_url}: "
-        f"{answer_of(attempts[0])}")
+    assert accepted(attempts[0]), not_accepted(event_type, attempts[0],
+                                               f" at {stack.app.events_url}")
     event: dict[str, Any] = found[-1]
     return event

@@ -41,12 +41,13 @@ Ctx = ScenarioContext[LiveStack]
 
 
 def in_time(page: Page, stack: LiveStack, launch: Callable[[], object], *, since: float,
-            first: Callable[[], object] | None = None) -> None:
+            update: str, first: Callable[[], object] | None = None) -> None:
     """Runs ``first`` (by default ``launch``: a launch and its check) and, while it fails and
     :func:`acknowledgement_wait` seconds since ``since`` (the ``time.monotonic()`` at which the
     app accepted ``app.updated``) have not passed, drops the app's session in ``page`` (the
     provider's stays) and runs ``launch``: the app may apply the event a moment after
-    accepting it, from a queue. The last failure is raised, saying so."""
+    accepting it, from a queue. The last failure is raised, saying so and what the
+    ``app.updated`` did (``update``)."""
     wait = acknowledgement_wait(stack)
     attempt = first or launch
     while True:
@@ -57,7 +58,7 @@ def in_time(page: Page, stack: LiveStack, launch: Callable[[], object], *, since
             if time.monotonic() - since >= wait:
                 raise AssertionError(
                     f"{exc}\n(and so did every launch for {wait:g} s after the app accepted "
-                    "app.updated)") from exc
+                    f"the app.updated that {update})") from exc
         drop_app_session(page, stack)
         attempt = launch
 
@@ -97,6 +98,7 @@ def unlicensed_user(ctx: Ctx) -> None:
         page.goto(launch_url)
         sign_in_at_idp(page, alice)
         in_time(page, stack, refused, since=taken,
+                update=f"took alice's licence (data.users.removing: [{alice_id!r}])",
                 first=lambda: expect_failure(page, stack, "unlicensed-user"))
     bob_id = oid_of(stack, bob)
     with ctx.step("alice launches the app with bob's user id in the launch URL and signs in "
@@ -120,4 +122,5 @@ def unlicensed_user(ctx: Ctx) -> None:
         update_licences(stack, installation_id, adding=[alice_id])
         in_time(page, stack, lambda: sign_in_by_redirects(
             page, stack, alice, launch_url, path=stack.app.launch_lands_on()),
-            since=time.monotonic())
+            since=time.monotonic(),
+            update=f"gave alice's licence back (data.users.adding: [{alice_id!r}])")

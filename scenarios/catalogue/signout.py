@@ -10,9 +10,9 @@ from playwright.sync_api import Page, Response, expect
 from scenarios import ScenarioContext, scenario
 from scenarios.catalogue.partner_events import (
     accepted,
-    answer_of,
     given_time_to_sign_out,
     install_partner,
+    not_accepted,
 )
 from scenarios.flows import (
     NavigationLog,
@@ -98,7 +98,7 @@ def user_logout_event(ctx: Ctx) -> None:
             json={"user_id": oid_of(stack, alice), "user_email": address})
         assert result.status_code == 200, result.text
         delivery = result.json()["delivery"]
-        assert accepted(delivery), f"the app did not accept user.logout: {answer_of(delivery)}"
+        assert accepted(delivery), not_accepted("user.logout", delivery)
     with ctx.step("alice's sessions have ended, in both her browsers"):
         given_time_to_sign_out(stack, page, alices)
         still: list[AssertionError] = []
@@ -146,7 +146,7 @@ def user_logout_event(ctx: Ctx) -> None:
         note = _only(stack.notifications("platform"), "platform")
         assert note["payload"]["type"] == "user.logout", note
         assert note["payload"]["data"]["installation_id"] == installation_id, note
-        assert accepted(note), f"the app did not accept user.logout: {answer_of(note)}"
+        assert accepted(note), not_accepted("user.logout", note)
     with ctx.step("the app's session has ended and the next launch asks alice to sign in"):
         given_time_to_sign_out(stack, page)
         expect_signed_out(page, stack)

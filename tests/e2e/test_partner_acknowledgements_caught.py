@@ -10,12 +10,13 @@ but never calls the Apps API back (an app written before Talkdesk asked for ackn
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
 import pytest
 
-from relying_party import partner
+from relying_party import apps_api, partner
 from relying_party.web import AppState
 from scenarios.catalogue import partner_events
 from scenarios.pytest_plugin import ScenarioRunner, describe_result
@@ -57,3 +58,62 @@ def test_the_apps_api_scenarios_fail_against_an_app_that_never_calls_back(
     assert result.message is not None, report
     for fragment in SAID[scenario_id]:
         assert fragment in result.message, report
+
+
+@pytest.fixture
+def asks_for_talkdesks_scope(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app asks the installation's token link for Talkdesk's own Apps API scope,
+    ``apps:write`` (partner-sso.md b.8), which the mock's Entra token endpoint refuses for a
+    client-credentials token (AADSTS1002012: it takes only ``{resource}/.default``)."""
+    for name in ("approve_installation", "acknowledge_credentials"):
+        original = getattr(apps_api, name)
+
+        async def with_scope(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            return await _original(*args, **{**kwargs, "scope": "apps:write"})
+
+        monkeypatch.setattr(apps_api, name, with_scope)
+    monkeypatch.setattr(partner_events, "ACKNOWLEDGEMENT_WAIT", 1.0)  # nothing will come
+
+
+@pytest.fixture
+def calls_another_installation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's Apps API calls name an installation id the platform never gave it."""
+    for name in ("installation_state_url", "credentials_state_url"):
+        original = getattr(apps_api, name)
+
+        def elsewhere(target: apps_api.Target, _original: Any = original) -> str:
+            return str(_original(dataclasses.replace(target, installation_id="0" * 32)))
+
+        monkeypatch.setattr(apps_api, name, elsewhere)
+    monkeypatch.setattr(partner_events, "ACKNOWLEDGEMENT_WAIT", 1.0)  # nothing will come
+
+
+NAMED = {
+    "asks_for_talkdesks_scope": ("; the provider had refused the app's token request: "
+                                 "'AADSTS1002012: The provided value for scope apps:write is "
+                                 "not valid.",),
+    "calls_another_installation": ("; the platform's Apps API answered the app's POST /apps/",
+                                   f"/installations/{'0' * 32}/", " with HTTP 404: "),
+}
+"""What the first line of the failure adds, for an app that tried to call back, by how its
+call went wrong (a fixture above)."""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("scenario_id", list(SAID))
+@pytest.mark.parametrize("fault", list(NAMED))
+def test_a_refused_call_back_is_named(scenario_id: str, fault: str,
+                                      request: pytest.FixtureRequest,
+                                      sso_run_scenario: ScenarioRunner) -> None:
+    """The app tried: the failure names what refused it (the provider's answer to its
+    client-credentials request, or the Apps API's to its call), not only the platform state
+    that did not change."""
+    request.getfixturevalue(fault)
+    result = sso_run_scenario(scenario_id)
+    report = describe_result(result, sso_run_scenario.report_dir)
+    assert result.status == "failed", f"expected the scenario to FAIL:\n{report}"
+    assert result.message is not None, report
+    first_line = result.message.splitlines()[0]
+    assert SAID[scenario_id][0] in first_line, report
+    for fragment in NAMED[fault]:
+        assert fragment in first_line, report

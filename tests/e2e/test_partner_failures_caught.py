@@ -41,7 +41,9 @@ BROKEN: dict[str, tuple[str, tuple[str, ...]]] = {
         "does not show the support contact 'support@partner-app.example'",
         f"{installation_redirect_uri('')} with HTTP 500")),
     "licences_ignored": (LICENCE, ("the app accepted the sign-in: someone is signed in",
-                                   "and so did every launch for ")),
+                                   "and so did every launch for ",
+                                   "after the app accepted the app.updated that took alice's "
+                                   "licence (data.users.removing: ['")),
     "licence_of_the_hint": (LICENCE, ("got past the licence check with bob's user id",)),
 }
 """A broken app (its fixture): the scenario it fails, and what the failure message says."""

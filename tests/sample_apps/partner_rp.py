@@ -12,9 +12,13 @@ its launches), ``duplicate-409`` (a redelivered ``app.installed`` is answered 40
 applies it :data:`LATE_S` seconds later, in the order they came, all but the ``app.installed``
 of an installation it does not know yet), ``launch-button`` (once an installation has signed
 someone in, its standalone URL answers a "Welcome back" page with a "Sign in" link that starts
-the sign-in, rather than starting it), or ``none``.
+the sign-in, rather than starting it), ``trusts-hint`` (the user it signs in is the one the launch's
+``talkdesk_user_id`` hint names, whoever authenticated), ``hmac-signature`` (it looks for
+Talkdesk's older ``x-hub-signature`` HMAC, which the platform does not send, and so refuses
+every event), or ``none``.
 ``refusal_status`` is what it answers an event that is not validly signed, ``accept_status``
-what it answers an event it takes.
+what it answers an event it takes; ``LISTING=ids`` makes its installations list each
+installation by its ``installation_id`` and ``client_id`` only (not its endpoints).
 It checks nothing of the sign-in itself (the ID token is read, not verified): it is here for
 its events. ``ENDPOINTS=v1`` makes it sign in through the tenant's v1 endpoints
 (``/oauth2/authorize`` and ``/oauth2/token``) rather than the v2 ones the event links, as an app
@@ -54,7 +58,7 @@ CONTACT = "help@partner.example"
 SESSION_COOKIE = "session"
 DEFECTS = ("none", "signature", "accepts-unsigned", "logout-all", "ignores-uninstall",
            "launch-after-uninstall", "duplicate-409", "duplicate-applied",
-           "duplicate-applied-late", "launch-button")
+           "duplicate-applied-late", "launch-button", "trusts-hint", "hmac-signature")
 LATE_S = 3.0
 """How long ``duplicate-applied-late`` waits before applying an event it queued."""
 
@@ -62,16 +66,17 @@ LATE_S = 3.0
 def partner_profile(directory: Path, *, defect: str = "none", refusal_status: int = 401,
                     accept_status: int = 200, installations: bool = True,
                     session_check: bool = True, endpoints: str = "v2",
-                    sign_in_control: str | None = None) -> Path:
+                    sign_in_control: str | None = None, listing: str = "full") -> Path:
     """A profile for this app with ``defect`` (one of :data:`DEFECTS`); ``installations``: the
     profile names its installations URL; ``session_check``: it says how to tell who is signed
     in (its ``[signed_in]`` me_url), else only what the page a sign-in lands on shows;
     ``endpoints``: ``v1`` or ``v2``, the Entra endpoints it signs in through;
-    ``sign_in_control``: a ``[sign_in] control`` (with its home page as a sign-in URL)."""
+    ``sign_in_control``: a ``[sign_in] control`` (with its home page as a sign-in URL);
+    ``listing``: ``full`` or ``ids``, what its installations URL shows of each."""
     assert defect in DEFECTS, defect
     assert endpoints in ("v1", "v2"), endpoints
     path = directory / (f"partner-{defect}-{refusal_status}-{accept_status}-{session_check}-"
-                        f"{endpoints}{'-control' if sign_in_control else ''}.toml")
+                        f"{endpoints}{'-control' if sign_in_control else ''}-{listing}.toml")
     sign_in = ("" if sign_in_control is None else
                f'[sign_in]\nurls = {{ home = "/" }}\ncontrol = {json.dumps(sign_in_control)}\n')
     signed_in = """
@@ -101,6 +106,7 @@ DEFECT = "{defect}"
 REFUSAL_STATUS = "{refusal_status}"
 ACCEPT_STATUS = "{accept_status}"
 ENDPOINTS = "{endpoints}"
+LISTING = "{listing}"
 
 [provider]
 redirect_uris = ["{{base_url}}/callback"]
@@ -144,6 +150,8 @@ def create(launch: AppLaunch) -> Starlette:
     installations: dict[str, dict[str, Any]] = {}
     pending: dict[str, str] = {}
     """state -> installation id"""
+    hints: dict[str, str] = {}
+    """state -> the launch's user-id hint"""
     sessions: dict[str, dict[str, str]] = {}
 
     def failure(why: str) -> Response:
@@ -185,8 +193,9 @@ def create(launch: AppLaunch) -> Starlette:
         body = await request.body()
         unchecked = defect == "signature" or (
             defect == "accepts-unsigned" and "x-hub-ecdsa-signature" not in request.headers)
-        if not unchecked and not await run_in_threadpool(
-                _verified, body, request.headers, env["EVENT_KEYS_URL"]):
+        if (defect == "hmac-signature" and "x-hub-signature" not in request.headers) or (
+                not unchecked and not await run_in_threadpool(
+                    _verified, body, request.headers, env["EVENT_KEYS_URL"])):
             return JSONResponse({"error": "invalid signature"},
                                 status_code=int(env.get("REFUSAL_STATUS", "401")))
         event = json.loads(body)
@@ -214,6 +223,7 @@ def create(launch: AppLaunch) -> Starlette:
             return HTMLResponse(f'<h1>Welcome back</h1><a href="{go}">Sign in</a>')
         state = secrets.token_urlsafe(16)
         pending[state] = installation_id
+        hints[state] = request.query_params.get("talkdesk_user_id", "")
         query = {"client_id": installation["client_id"], "response_type": "code",
                  "redirect_uri": env["REDIRECT_URI"], "scope": "openid profile email",
                  "state": state, "nonce": secrets.token_urlsafe(16)}
@@ -223,7 +233,8 @@ def create(launch: AppLaunch) -> Starlette:
                                 status_code=302)
 
     def callback(request: Request) -> Response:
-        installation = installations.get(pending.pop(request.query_params.get("state", ""), ""))
+        state = request.query_params.get("state", "")
+        installation, hint = installations.get(pending.pop(state, "")), hints.pop(state, "")
         if installation is None or not installation["active"]:
             return failure("unknown state")
         redeemed = httpx.post(installation["token"], verify=public_trust(), timeout=5, data={
@@ -236,7 +247,8 @@ def create(launch: AppLaunch) -> Starlette:
         installation["signed_in"] = True
         session = secrets.token_urlsafe(16)
         sessions[session] = {"installation_id": installation["installation_id"],
-                             "user_id": str(claims.get("oid", "")),
+                             "user_id": (hint if defect == "trusts-hint" and hint
+                                         else str(claims.get("oid", ""))),
                              # a v1 ID token names the user by upn, a v2 one by
                              # preferred_username
                              "email": str(claims.get("preferred_username")
@@ -259,6 +271,9 @@ def create(launch: AppLaunch) -> Starlette:
         return JSONResponse(who)
 
     def listed(request: Request) -> Response:
+        if env.get("LISTING") == "ids":
+            return JSONResponse([{"installation_id": i["installation_id"],
+                                  "client_id": i["client_id"]} for i in installations.values()])
         return JSONResponse([{k: v for k, v in i.items() if k != "client_secret"}
                              for i in installations.values()])
 

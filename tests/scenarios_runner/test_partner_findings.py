@@ -177,3 +177,40 @@ def test_a_standalone_url_that_waits_for_a_click_fails_launch_even_with_a_sign_i
     assert status == "failed", verdicts
     assert "the page waits for a click on its 'Sign in' link" in message, message
     assert "a partner launch URL is never clicked through" in message, message
+
+
+def test_an_app_that_lists_its_installations_by_id_and_client_passes_launch(
+        tmp_path: Path) -> None:
+    """Its installations name each by installation_id and client_id, not the endpoints it
+    stored from app.installed's links, which a partner app need not show."""
+    verdicts = _verdicts(partner_profile(tmp_path, listing="ids"), ("partner.launch",),
+                         tmp_path / "report")
+    assert verdicts == {"partner.launch": ("passed", "")}, verdicts
+
+
+FAILS_SAYING = {
+    # It signs in the person the launch URL's hint names, whoever authenticated.
+    "trusts-hint": ("partner.hint-is-not-identity", (
+        "AssertionError: the app signed in bob (user_id '",
+        "the person the launch URL's user-id hint named, though alice authenticated at the "
+        "provider: the hint (talkdesk_user_id) must never decide who is signed in")),
+    # It refuses the genuine app.installed (401): the failure says how the platform signs.
+    "hmac-signature": ("partner.launch", (
+        "AssertionError: the app did not accept app.installed at ",
+        ": HTTP 401 ({\"error\":\"invalid signature\"}); the platform signed it as it signs "
+        "every event (X-Hub-Ecdsa-Signature: ECDSA P-256 with SHA-256 over the raw body, the "
+        "signature DER-encoded and base64;")),
+}
+"""A defect: the scenario it fails, how its message starts and what else it says."""
+
+
+@pytest.mark.parametrize("defect", list(FAILS_SAYING))
+def test_a_defect_fails_its_scenario_saying_what_the_app_did(defect: str,
+                                                              tmp_path: Path) -> None:
+    scenario_id, (start, said) = FAILS_SAYING[defect]
+    verdicts = _verdicts(partner_profile(tmp_path, defect=defect), (scenario_id,),
+                         tmp_path / "report")
+    status, message = verdicts[scenario_id]
+    assert status == "failed", verdicts
+    assert message.startswith(start), message
+    assert said in message, message
