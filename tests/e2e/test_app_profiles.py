@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page
-from sample_apps import tiny_profile
+from sample_apps import tiny_fails, tiny_profile
 
 from scenarios.catalogue.failures_outage import allowed_wait
 from scenarios.flows import first_login
@@ -190,3 +190,18 @@ def test_an_app_that_loses_the_page_that_started_the_sign_in_is_told_so(
     assert "did not bring her back to the page she opened, http://" in message, message
     assert "/tickets: the sign-in ended at http://" in message, message
     assert "not as the profile says" not in message, message
+
+
+@pytest.mark.browser
+def test_an_app_that_shows_userinfo_of_another_subject_is_told_so(
+        tmp_path: Path, sso_run_scenario: ScenarioRunner) -> None:
+    """The tiny app takes the person from UserInfo without comparing its sub with the ID
+    token's: the verdict said only that no failure page appeared, not that the app signed in
+    the other person the answer names."""
+    message = tiny_fails(sso_run_scenario, tmp_path, "failure.userinfo-sub-mismatch",
+                         env='TINY_USERINFO = "1"')
+    assert message.startswith(
+        "AssertionError: the app signed the user in as Mallory Moss, whom the UserInfo answer "
+        "names under another sub than the ID token's: it used that answer's values without "
+        "comparing its sub with the ID token's, which OpenID Connect Core 1.0 §5.3.2 forbids"
+        ), message
