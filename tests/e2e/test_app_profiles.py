@@ -156,7 +156,10 @@ def test_an_app_on_organizations_and_the_users_of_other_organizations(
     sso_run_scenario.expect_passed(sso_run_scenario("auto-login.first-login", app=multi))
     let_in = sso_run_scenario("failure.other-organization", app=multi)
     assert let_in.status == "failed", let_in
-    assert "a user of another organization got in" in (let_in.message or ""), let_in
+    assert ("a user of another organization got in; the app signs in through /organizations, "
+            "where Entra signs in the users of every organization for an app registered as "
+            "multi-tenant: an app for one organization signs in through its tenant instead"
+            ) in (let_in.message or ""), let_in
     sso_run_scenario.expect_passed(
         sso_run_scenario("failure.other-organization", app=str(profiles["tenant"])))
 
