@@ -25,7 +25,8 @@ from scenarios.protocol_view.names import BROWSER_NAMES, provider_step_name
 from scenarios.protocol_view.tokens import decode_jwt
 
 __all__ = ["HELD_START", "NOTE_STARTS", "NOTE_START", "TEMPLATE_START", "UNSIGNED_START",
-           "first_refusal", "held_note", "refusal_note", "template_issuer_note",
+           "any_organization_note", "first_refusal", "held_note", "refusal_note",
+           "template_issuer_note",
            "unsigned_v1_note", "with_refusal", "with_sign_in_cause"]
 
 NOTE_START = "; the provider had refused the app's "
@@ -188,6 +189,11 @@ def _template_tenant(entry: Mapping[str, Any]) -> str | None:
     return tenant if name in ("discovery", "authorize") else None
 
 
+def _first_template_tenant(entries: Iterable[Mapping[str, Any]]) -> str | None:
+    """The first :func:`_template_tenant` of the logged requests ``entries``."""
+    return next((found for entry in entries if (found := _template_tenant(entry))), None)
+
+
 def template_issuer_note(entries: Iterable[Mapping[str, Any]]) -> str:
     """Why an app on ``/common`` or ``/organizations`` may refuse every sign-in: ``"; the app
     signs in through /common, ..."`` when its discovery or the browser's authorization request
@@ -199,14 +205,29 @@ def template_issuer_note(entries: Iterable[Mapping[str, Any]]) -> str:
     discovery URL on ``https://login.microsoftonline.com`` itself without ``/.well-known/``
     (its ``handleEntraId``; panva/openid-client #893), and refuses the document of any other
     host with "discovered metadata issuer does not match the expected issuer"."""
-    tenant = next((found for entry in entries if (found := _template_tenant(entry))), None)
-    if tenant is None:
+    if (tenant := _first_template_tenant(entries)) is None:
         return ""
     return (f"{TEMPLATE_START}/{tenant}, whose discovery document's issuer is Entra's "
             "{tenantid} template, as on Entra: an app must put the ID token's tid in it before "
             "it compares (openid-client v6 does only on https://login.microsoftonline.com, so "
             "it refuses the mock's); an app for one organization signs in through its tenant "
             "instead (the profile's {authority} or {issuer})")
+
+
+def any_organization_note(entries: Iterable[Mapping[str, Any]]) -> str:
+    """Why a user of another organization got into the app, when its discovery or the
+    browser's authorization request went to ``/common`` or ``/organizations``: there Entra
+    signs in the users of every organization for an app registered as multi-tenant
+    (learn.microsoft.com/entra/identity-platform/howto-convert-app-to-be-multi-tenant, "Update
+    your code to handle multiple issuer values"), so the app must choose whom it takes; else
+    ``""``. An OAuth 2.0 client reads no ``tid`` (@fastify/oauth2's Microsoft preset signs in
+    through /common)."""
+    if (tenant := _first_template_tenant(entries)) is None:
+        return ""
+    return (f"; the app signs in through /{tenant}, where Entra signs in the users of every "
+            "organization for an app registered as multi-tenant: an app for one organization "
+            "signs in through its tenant instead (the profile's {authority} or {issuer}), one "
+            "for several compares the ID token's tid with the tenants it serves")
 
 
 def with_sign_in_cause(message: str, entries: Iterable[Mapping[str, Any]]) -> str:

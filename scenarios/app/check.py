@@ -16,6 +16,8 @@ installation id it was never given. Each finding is one line; any ``PROBLEM`` ma
 from __future__ import annotations
 
 import contextlib
+import http.cookiejar
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +27,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from mock_idp.config import DEFAULT_DOMAIN, SINGLE_TENANT
+from mock_idp.endpoints.browser_sessions import is_loopback
 from mock_idp.platform import SIGNATURE_HEADER, SIGNATURE_ID_HEADER, EventSigningKey
 from mock_idp.platform.envelope import app_installed, encode
 from mock_idp.platform.installations import InstallationRegistry, TenantRef
@@ -104,6 +107,30 @@ class _Report:
     @property
     def problems(self) -> int:
         return sum(f.level == "PROBLEM" for f in self.findings)
+
+
+class _LoopbackIsSecure(http.cookiejar.DefaultCookiePolicy):
+    """Sends a ``Secure`` cookie over http to a loopback host, as the scenarios' browser does
+    (Chromium since 89, Firefox since 75: Secure Contexts §3.1 counts loopback as potentially
+    trustworthy; :data:`mock_idp.endpoints.browser_sessions._SECURE_ON_LOOPBACK`).
+    ``http.cookiejar`` sends them to https alone, so an app on ``http://127.0.0.1`` that marks
+    its state cookie ``Secure`` (@hono/oidc-auth always does; @fastify/oauth2's ``__Host-``
+    names with ``hostPrefixedCookies``) met the check's cancelled sign-in without it, and
+    showed the page of a missing state rather than the one a browser gets. The cookie is kept
+    without its flag as it is stored: httpx sends each request's cookies from a copy of the
+    client's jar, which has the default policy."""
+
+    def set_ok(self, cookie: http.cookiejar.Cookie, request: urllib.request.Request) -> bool:
+        if not super().set_ok(cookie, request):
+            return False
+        if cookie.secure and is_loopback(urlsplit(request.get_full_url()).hostname):
+            cookie.secure = False
+        return True
+
+
+def browser_cookie_jar() -> http.cookiejar.CookieJar:
+    """The check's cookie jar: the app's cookies as the scenarios' browser keeps them."""
+    return http.cookiejar.CookieJar(policy=_LoopbackIsSecure())
 
 
 def _check_sign_in(report: _Report, http: httpx.Client, label: str, url: str, *, app_base: str,
@@ -316,7 +343,7 @@ def check_profile(path: Path, *, out: TextIO) -> int:
             report.add("PROBLEM", str(exc))
             return 1
         launch_probed = False
-        with httpx.Client(timeout=10, verify=False,
+        with httpx.Client(timeout=10, verify=False, cookies=browser_cookie_jar(),
                           event_hooks={"response": [report.watch]}) as http:
             registered = {app.url(u) for u in profile.provider.redirect_uris}
             targets: list[tuple[str, str, str | None]] = [

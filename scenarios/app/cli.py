@@ -31,7 +31,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "has one) answers \"not signed in\", a partner app's events URL refuses an unsigned "
         "event, and the failure page shows what [failure] names. One line per finding; exit 1 "
         "on any problem.")
-    check.add_argument("profile", help="the profile (a path, or a shipped profile's name)")
+    check.add_argument("profile", nargs="?",
+                       help="the profile (a path, or a shipped profile's name)")
+    # 'run --app PROFILE' names the same profile with an option: the check takes that
+    # spelling too, rather than refusing '--app' as an unknown argument.
+    check.add_argument("--app", dest="app_profile", metavar="PROFILE",
+                       help="the profile, as 'run --app' names it")
     for action in (init, check):  # an unknown option is the action's usage error, not app's
         action.set_defaults(command_parser=action)
 
@@ -62,4 +67,10 @@ def handle(args: argparse.Namespace) -> int:
     from scenarios.app.check import check_profile
     from scenarios.profiles import resolve
 
-    return check_profile(resolve(args.profile), out=sys.stdout)
+    profile = args.profile or args.app_profile
+    if profile is None:
+        args.command_parser.error("give the profile: app check PROFILE (or --app PROFILE)")
+    if args.app_profile is not None and args.profile not in (None, args.app_profile):
+        args.command_parser.error(f"two profiles given ({args.profile} and --app "
+                                  f"{args.app_profile}): the check takes one")
+    return check_profile(resolve(profile), out=sys.stdout)

@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Page
 
 from scenarios import ScenarioContext, scenario
+from scenarios.app.adapter import SignedInElsewhere
+from scenarios.app.page_looks import origin
 from scenarios.flows import (
     NavigationLog,
     expect_signed_in,
@@ -22,6 +24,7 @@ from scenarios.lax_allowance import (
     outlast_lax_allowance,
 )
 from scenarios.live import CUSTOMER_APPS, LiveStack, Person
+from scenarios.navigation_log import shown_url
 
 Ctx = ScenarioContext[LiveStack]
 
@@ -144,9 +147,31 @@ def app_visit_starts_sso(ctx: Ctx) -> None:
     with ctx.step("open a protected page with no session: the provider asks to sign in"):
         goto_app(page, stack, first)
         sign_in_at_provider(page, stack, alice)
-        expect_signed_in(page, stack, alice, path=urlsplit(first).path)
+        try:
+            expect_signed_in(page, stack, alice, path=urlsplit(first).path)
+        except AssertionError as exc:
+            if (lost := _not_brought_back(page, stack, alice, first, exc)) is None:
+                raise
+            raise AssertionError(lost) from exc
     for other in others[:1]:
         with ctx.step("a second page signs in silently: no page in between"):
             sign_in_by_redirects(page, stack, alice, other, path=urlsplit(other).path)
     with ctx.step("the app knows who is signed in"):
         stack.app.expect_signed_in(page, alice)
+
+
+def _not_brought_back(page: Page, stack: LiveStack, person: Person, opened: str,
+                      exc: AssertionError) -> str | None:
+    """The verdict when ``person`` is signed in (``me_url`` or the page says so) on another
+    page of the app than ``opened``, the protected page whose visit started the sign-in:
+    the app lost the page it was asked for (an OAuth 2.0 client such as @fastify/oauth2
+    leaves keeping it to the app), which the profile cannot set right. None otherwise."""
+    ended, (_, _, detail) = page.url, str(exc).partition("\n")
+    if (not isinstance(exc.__cause__, SignedInElsewhere)
+            or origin(ended) != origin(stack.app.base_url)
+            or urlsplit(ended).path == urlsplit(opened).path):
+        return None
+    return (f"{person.upn} is signed in, but the app did not bring her back to the page she "
+            f"opened, {shown_url(opened)}: the sign-in ended at {shown_url(ended)}. An app "
+            "keeps the page that started a sign-in (in its session, or a cookie set with the "
+            f"state) and returns there after the callback\n{detail}")

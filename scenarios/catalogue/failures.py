@@ -48,6 +48,7 @@ from scenarios.pages import (
     IdpUsernamePage,
 )
 from scenarios.protocol_view.names import is_authorize
+from scenarios.refusals import any_organization_note
 
 Ctx = ScenarioContext[LiveStack]
 
@@ -251,7 +252,8 @@ def other_organization(ctx: Ctx) -> None:
         open_sign_in(page, stack, stack.app.sign_in_url())
         EntraDriver().sign_in(page, zed.upn, zed.password)  # consents if asked
     with ctx.step("zed is not signed in to the app"):
-        expect_signed_out(page, stack, why=": a user of another organization got in")
+        expect_signed_out(page, stack, why=": a user of another organization got in"
+                          + any_organization_note(stack.provider_requests()))
     with ctx.step("the provider's error page, or the app's failure page"):
         if urlsplit(page.url).netloc == urlsplit(stack.idp.base_url).netloc:
             error = IdpErrorPage(page)

@@ -23,7 +23,7 @@ from scenarios.catalogue.failures import (
 )
 from scenarios.catalogue.held_answer import Answer, answer_in, deliver_to_failure_page
 from scenarios.catalogue.id_token_source import (
-    accepted_unsent_nonce,
+    accepted_what,
     also_own_access_token,
     dropped_userinfo,
     from_token_endpoint_over_plain_http,
@@ -117,8 +117,8 @@ def _token_fault(ctx: Ctx, name: str, fault: str) -> None:
                 if (unasked := unreached_token_fault(stack, fault, str(armed["id"]))):
                     raise NotExercised(unasked) from None
                 return  # the answer refused, not the sign-in: Core §5.3.2 allows it
-            if fault == "wrong_nonce" and (unsent := accepted_unsent_nonce(ctx)) is not None:
-                raise AssertionError(f"{unsent}; {exc}") from exc
+            if (what := accepted_what(ctx, fault)) is not None:
+                raise AssertionError(f"{what}; {exc}") from exc
             if fault == "bad_signature" and stack.app.seen_signed_in(ctx.page):
                 if (over_tls := from_token_endpoint_over_tls(stack)) is not None:
                     # conformance's INFO: allowed, and no proof it refuses a forgery elsewhere

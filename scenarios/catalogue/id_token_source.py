@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from urllib.parse import parse_qsl, urlsplit
 
 from mock_idp.faults.id_tokens import OWN_ACCESS_TOKEN_KINDS
-from mock_idp.faults.userinfo import names_another_person
+from mock_idp.faults.userinfo import ANOTHER_PERSON, names_another_person
 from scenarios.catalogue.failures import Ctx, response_types_asked
 from scenarios.conformance.evidence import asks_for_id_token, evidence_of
 from scenarios.conformance.judging import front_channel_id_token, unsent_nonce
@@ -27,8 +27,8 @@ from scenarios.live import LiveStack
 from scenarios.protocol_view.names import is_authorize, provider_step_name
 from scenarios.protocol_view.tokens import decode_jwt
 
-__all__ = ["accepted_unsent_nonce", "also_own_access_token", "asked_no_id_token",
-           "dropped_userinfo", "from_token_endpoint_over_plain_http",
+__all__ = ["accepted_unsent_nonce", "accepted_what", "also_own_access_token",
+           "asked_no_id_token", "dropped_userinfo", "from_token_endpoint_over_plain_http",
            "from_token_endpoint_over_tls", "naming_graph_reader", "naming_spoiled_tokens",
            "read_person_on_graph", "spoiled_own_access_token", "unreached_token_fault"]
 
@@ -128,10 +128,16 @@ def dropped_userinfo(ctx: Ctx) -> bool:
         app.addressless.intersection_update(noted)
     if app.holds_no_address(page):
         return False
+    return not names_another_person(_shown(ctx))
+
+
+def _shown(ctx: Ctx) -> str:
+    """What the app shows of who is signed in: its page's text, and ``me_url``'s answer."""
+    app, page = ctx.env.app, ctx.page
     seen = page.inner_text("body")
-    if signed_in.me_url:
-        seen += page.request.get(app.url(signed_in.me_url), max_redirects=0).text()
-    return not names_another_person(seen)
+    if app.profile.signed_in.me_url:
+        seen += page.request.get(app.url(app.profile.signed_in.me_url), max_redirects=0).text()
+    return seen
 
 
 def accepted_unsent_nonce(ctx: Ctx) -> str | None:
@@ -146,6 +152,29 @@ def accepted_unsent_nonce(ctx: Ctx) -> str | None:
     seen = evidence_of({"method": hit.method, "path": parts.path, "query": parts.query}
                        for hit in hits if (parts := urlsplit(hit.url)).netloc == provider)
     return f"the app {unsent_nonce(seen.sent_pkce)}" if seen.sent_nonce is False else None
+
+
+def used_userinfo_of_another(ctx: Ctx) -> str | None:
+    """That the app signed the user in as the other person of a UserInfo answer whose ``sub``
+    is not the ID token's (:mod:`mock_idp.faults.userinfo`), when its page or ``me_url``
+    shows that person: it took the answer's values, which OpenID Connect Core 1.0 §5.3.2
+    forbids (an app on @fastify/oauth2's ``userinfo()`` never compares the two). ``None``
+    otherwise."""
+    if not ctx.env.app.seen_signed_in(ctx.page) or not names_another_person(_shown(ctx)):
+        return None
+    return (f"the app signed the user in as {ANOTHER_PERSON['name']}, whom the UserInfo "
+            "answer names under another sub than the ID token's: it used that answer's values "
+            "without comparing its sub with the ID token's, which OpenID Connect Core 1.0 "
+            "§5.3.2 forbids (drop such an answer, or refuse the sign-in)")
+
+
+def accepted_what(ctx: Ctx, fault: str) -> str | None:
+    """What the app did wrong with a ``fault`` it accepted, when more can be said than that it
+    showed no failure page: a nonce it never sent (:func:`accepted_unsent_nonce`), UserInfo of
+    another subject it used (:func:`used_userinfo_of_another`)."""
+    if fault == "wrong_nonce":
+        return accepted_unsent_nonce(ctx)
+    return used_userinfo_of_another(ctx) if fault == "userinfo_sub_mismatch" else None
 
 
 def also_own_access_token(fault: str) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page
-from sample_apps import tiny_profile
+from sample_apps import tiny_fails, tiny_profile
 
 from scenarios.catalogue.failures_outage import allowed_wait
 from scenarios.flows import first_login
@@ -156,7 +156,10 @@ def test_an_app_on_organizations_and_the_users_of_other_organizations(
     sso_run_scenario.expect_passed(sso_run_scenario("auto-login.first-login", app=multi))
     let_in = sso_run_scenario("failure.other-organization", app=multi)
     assert let_in.status == "failed", let_in
-    assert "a user of another organization got in" in (let_in.message or ""), let_in
+    assert ("a user of another organization got in; the app signs in through /organizations, "
+            "where Entra signs in the users of every organization for an app registered as "
+            "multi-tenant: an app for one organization signs in through its tenant instead"
+            ) in (let_in.message or ""), let_in
     sso_run_scenario.expect_passed(
         sso_run_scenario("failure.other-organization", app=str(profiles["tenant"])))
 
@@ -173,3 +176,35 @@ def test_the_sso_app_marker_chooses_the_app_under_test(
     assert app is stack.app and app.name == "tiny sloppy app"
     assert request.getfixturevalue("sso_app_profile").app.mode == "command"
     first_login(sso_page, stack, stack.people["alice"])
+
+
+@pytest.mark.browser
+def test_an_app_that_loses_the_page_that_started_the_sign_in_is_told_so(
+        tmp_path: Path, sso_run_scenario: ScenarioRunner) -> None:
+    """The tiny app's callback always lands on /account: a visit to /tickets signs alice in
+    there. The verdict was that she is signed in "but not as the profile says", which blames
+    the profile; it is the app that did not return to the page she opened."""
+    profile = tiny_profile(tmp_path)
+    profile.write_text(profile.read_text().replace('protected_urls = ["/account"]',
+                                                   'protected_urls = ["/tickets"]'))
+    result = sso_run_scenario("auto-login.app-visit", app=str(profile))
+    assert result.status == "failed", result
+    message = result.message or ""
+    assert "did not bring her back to the page she opened, http://" in message, message
+    assert "/tickets: the sign-in ended at http://" in message, message
+    assert "not as the profile says" not in message, message
+
+
+@pytest.mark.browser
+def test_an_app_that_shows_userinfo_of_another_subject_is_told_so(
+        tmp_path: Path, sso_run_scenario: ScenarioRunner) -> None:
+    """The tiny app takes the person from UserInfo without comparing its sub with the ID
+    token's: the verdict said only that no failure page appeared, not that the app signed in
+    the other person the answer names."""
+    message = tiny_fails(sso_run_scenario, tmp_path, "failure.userinfo-sub-mismatch",
+                         env='TINY_USERINFO = "1"')
+    assert message.startswith(
+        "AssertionError: the app signed the user in as Mallory Moss, whom the UserInfo answer "
+        "names under another sub than the ID token's: it used that answer's values without "
+        "comparing its sub with the ID token's, which OpenID Connect Core 1.0 §5.3.2 forbids"
+        ), message

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sample_apps import tiny_profile
+from sample_apps import tiny_fails, tiny_profile
 
 from scenarios.pytest_plugin import ScenarioRunner
 
@@ -16,14 +16,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]  # an app started as a comm
 
 def test_an_app_that_signs_everyone_in_as_the_first_person_fails_first_login(
         tmp_path: Path, sso_run_scenario: ScenarioRunner) -> None:
-    profile = tiny_profile(tmp_path, env='TINY_ONE_USER = "1"')
-    result = sso_run_scenario("auto-login.first-login", app=str(profile))
-    assert result.status == "failed", result
-    assert (result.message or "").startswith(
+    message = tiny_fails(sso_run_scenario, tmp_path, "auto-login.first-login",
+                         env='TINY_ONE_USER = "1"')
+    assert message.startswith(
         "AssertionError: the app signed bob@contoso.onmicrosoft.com in as "
         "alice@contoso.onmicrosoft.com, who signed in before him in another browser: it keeps "
-        "one user for everyone; "), result
-    assert "'Signed in as Alice Adams'" in (result.message or ""), result
+        "one user for everyone; "), message
+    assert "'Signed in as Alice Adams'" in message, message
 
 
 def test_an_app_that_signs_each_person_in_as_himself_passes(

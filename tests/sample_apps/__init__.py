@@ -8,6 +8,10 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scenarios.pytest_plugin import ScenarioRunner
 
 TINY_RP = Path(__file__).with_name("tiny_rp.py")
 FAILING_APP = Path(__file__).with_name("failing_app.py")
@@ -59,6 +63,14 @@ contact = "help@tiny.example"
 text = "Sign-in failed"
 {extra}""", encoding="utf-8")
     return path
+
+
+def tiny_fails(runner: ScenarioRunner, directory: Path, scenario: str, *, env: str = "") -> str:
+    """The message of ``scenario`` run against the tiny app (``env`` in its ``[app.env]``),
+    which must fail it."""
+    result = runner(scenario, app=str(tiny_profile(directory, env=env)))
+    assert result.status == "failed", result
+    return result.message or ""
 
 
 def failing_profile(directory: Path, mode: str) -> Path:

@@ -49,6 +49,10 @@ openid-client): on ``/common`` or ``/organizations`` it refuses every sign-in.
 ``TINY_CALLBACK=loop`` makes its callback redirect to itself, without end (an error handler
 that sends the browser back where it came from); ``TINY_CALLBACK=drop`` makes it close the
 connection without an answer.
+``TINY_USERINFO=1`` makes it take the person from UserInfo's answer, never comparing its
+``sub`` with the ID token's (as an app on @fastify/oauth2's ``userinfo()`` does).
+``/tickets`` is a second protected page, which a sign-in started there does not return to: the
+callback always sends the browser to ``/account``.
 ``TINY_ONE_USER=1`` makes it keep the first person it signed in for everyone after (a
 "current user" held in a global): each later sign-in lands as that first person.
 """
@@ -139,7 +143,7 @@ class Handler(BaseHTTPRequestHandler):
                 self._callback(query)
             except httpx.HTTPStatusError:  # what a framework does with an unhandled error
                 self._send(500, "<h1>Internal Server Error</h1>")
-        elif parts.path == "/account":
+        elif parts.path in ("/account", "/tickets"):  # a sign-in always lands on /account
             session = self._session()
             if session is None:
                 self._login()
@@ -279,6 +283,10 @@ class Handler(BaseHTTPRequestHandler):
         if os.environ.get("TINY_VOUCHED_EMAIL") and claims.get("email_verified") is not True:
             email = None
         person = {"email": email, "name": str(claims.get("name", ""))}
+        if os.environ.get("TINY_USERINFO") == "1":  # UserInfo's person, its sub never compared
+            answer = httpx.get(SETTINGS.metadata["userinfo_endpoint"], timeout=5, headers={
+                "Authorization": f"Bearer {token.json()['access_token']}"}).json()
+            person = {"email": answer.get("email"), "name": str(answer.get("name", ""))}
         if os.environ.get("TINY_ONE_USER") == "1":
             person = FIRST_PERSON.setdefault("person", person)
         SESSIONS[session_id] = person

@@ -173,9 +173,10 @@ def redirecting_app(launch: AppLaunch) -> Starlette:
     return Starlette(routes=[Route("/login", login), Route("/me", me)])
 
 
-def _asgi_profile(path: Path, factory: str, env: str, *, callback: str = "/callback") -> Path:
+def _asgi_profile(path: Path, factory: str, env: str, *, callback: str = "/callback",
+                  extra: str = "") -> Path:
     """A profile at ``path`` for ``factory`` of this module, with ``env`` as its ``[app.env]``
-    lines, a sign-in URL ``/login`` and ``me_url`` ``/me``."""
+    lines, a sign-in URL ``/login`` and ``me_url`` ``/me``; ``extra`` follows its sections."""
     path.write_text(f"""\
 [app]
 asgi = "scenarios_app.test_check:{factory}"
@@ -187,7 +188,7 @@ redirect_uris = ["{{base_url}}{callback}"]
 urls = {{ login = "/login" }}
 [signed_in]
 me_url = "/me"
-""", encoding="utf-8")
+{extra}""", encoding="utf-8")
     return path
 
 
@@ -605,3 +606,43 @@ def test_a_sign_in_page_that_posts_its_own_form_is_followed_by_posting_it(tmp_pa
     assert found.startswith("PROBLEM  sign-in URL 'login' signs in through /common, which "
                             "Entra refuses for a single-tenant app (AADSTS50194)"), lines
     assert code == 1
+
+
+def secure_state_app(launch: AppLaunch) -> Starlette:
+    """An app that keeps its state in a ``Secure`` cookie (as @hono/oidc-auth does) and checks
+    it before anything else at its callback: without the cookie it answers a bare 500, with it
+    the provider's error gets the failure page."""
+
+    async def login(request: Request) -> Response:
+        query = urlencode({"client_id": launch.env["CLIENT_ID"], "response_type": "code",
+                           "redirect_uri": launch.env["REDIRECT_URI"], "state": "st8"})
+        response = RedirectResponse(f"{launch.env['AUTHORIZE_URL']}?{query}", status_code=302)
+        response.set_cookie("state", "st8", httponly=True, secure=True)
+        return response
+
+    async def callback(request: Request) -> HTMLResponse:
+        if request.cookies.get("state") != request.query_params.get("state"):
+            return HTMLResponse("Invalid state", status_code=500)
+        return HTMLResponse("<h1>Sign-in failed</h1><p>Contact help@secure.example</p>",
+                            status_code=400)
+
+    async def me(request: Request) -> JSONResponse:
+        return JSONResponse({}, status_code=401)
+
+    return Starlette(routes=[Route("/login", login), Route("/me", me),
+                             Route("/callback", callback)])
+
+
+def test_a_secure_state_cookie_comes_back_on_loopback_http_as_in_the_browser(
+        tmp_path: Path) -> None:
+    # Chromium sends a Secure cookie to http://127.0.0.1; the check's cookie jar did not, so
+    # the cancelled sign-in met this app's "Invalid state" and the check said its failure
+    # page lacked the contact, which the scenarios' browser sees.
+    code, lines = _check(_asgi_profile(
+        tmp_path / "secure-state.toml", "secure_state_app", 'CLIENT_ID = "{client_id}"\n'
+        'REDIRECT_URI = "{redirect_uri}"\nAUTHORIZE_URL = "{authorize_url}"',
+        extra='[failure]\ncontact = "help@secure.example"\nerror_status = true\n'))
+    assert code == 0, lines
+    assert ("ok       failure page after a sign-in the user cancelled (access_denied, "
+            "AADSTS65004): it does show the support contact 'help@secure.example'; does come "
+            "with an error status (error_status = true)") in lines, lines

@@ -221,3 +221,35 @@ def test_a_reader_that_leaves_early_ends_the_command_quietly() -> None:
         err = child.stderr.read().decode()
     assert child.wait(timeout=60) == EXIT_BROKEN_PIPE, err
     assert err == ""
+
+
+def _problem_profile(tmp_path: Path) -> Path:
+    """A profile with a mistyped key: the check reports it without starting anything."""
+    profile = tmp_path / "app.toml"
+    profile.write_text('name = "x"\n[app]\nurl = "http://127.0.0.1:9"\n'
+                       '[signed_in]\nme_ulr = "/me"\n', encoding="utf-8")
+    return profile
+
+
+def test_app_check_takes_the_profile_as_run_names_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``run --app PROFILE`` names the profile with an option; ``app check --app PROFILE``
+    was refused as "unrecognized arguments: --app" and checked nothing."""
+    profile = _problem_profile(tmp_path)
+    assert main(["app", "check", "--app", str(profile)]) == 1
+    by_option = capsys.readouterr().out
+    assert main(["app", "check", str(profile)]) == 1
+    assert "me_ulr: unknown key" in by_option and by_option == capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("argv", "said"), [
+    ([], "give the profile: app check PROFILE (or --app PROFILE)"),
+    (["a.toml", "--app", "b.toml"], "two profiles given (a.toml and --app b.toml)"),
+])
+def test_app_check_wants_one_profile(argv: list[str], said: str,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["app", "check", *argv])
+    err = capsys.readouterr().err
+    assert exited.value.code == EXIT_USAGE
+    assert err.startswith("usage: python -m scenarios app check ") and said in err, err
