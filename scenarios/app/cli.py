@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from scenarios.github import say
+from scenarios.options import profile_option
 
 __all__ = ["HELP", "SKELETON", "configure", "handle"]
 
@@ -31,7 +32,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "has one) answers \"not signed in\", a partner app's events URL refuses an unsigned "
         "event, and the failure page shows what [failure] names. One line per finding; exit 1 "
         "on any problem.")
-    check.add_argument("profile", help="the profile (a path, or a shipped profile's name)")
+    check.add_argument("profile", nargs="?", type=profile_option,
+                       help="the profile (a path, or a shipped profile's name)")
+    # ``--app PROFILE`` as ``run --app`` and ``conformance --app`` take it: the same profile
+    check.add_argument("--app", dest="app_profile", type=profile_option, metavar="PROFILE",
+                       help="the profile, as run --app takes it (instead of PROFILE)")
     for action in (init, check):  # an unknown option is the action's usage error, not app's
         action.set_defaults(command_parser=action)
 
@@ -59,7 +64,12 @@ def _init(path: Path, force: bool) -> int:
 def handle(args: argparse.Namespace) -> int:
     if args.app_command == "init":
         return _init(args.path, args.force)
+    if (args.profile is None) == (args.app_profile is None):
+        args.command_parser.error("give the profile once: app check PROFILE, or app check "
+                                  "--app PROFILE" if args.profile else
+                                  "the following arguments are required: PROFILE (or --app "
+                                  "PROFILE)")
     from scenarios.app.check import check_profile
     from scenarios.profiles import resolve
 
-    return check_profile(resolve(args.profile), out=sys.stdout)
+    return check_profile(resolve(args.profile or args.app_profile), out=sys.stdout)

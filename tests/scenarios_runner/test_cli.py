@@ -221,3 +221,28 @@ def test_a_reader_that_leaves_early_ends_the_command_quietly() -> None:
         err = child.stderr.read().decode()
     assert child.wait(timeout=60) == EXIT_BROKEN_PIPE, err
     assert err == ""
+
+
+@pytest.mark.parametrize("argv", [["app", "check", "mine.toml"],
+                                  ["app", "check", "--app", "mine.toml"]])
+def test_app_check_takes_the_profile_as_run_does_too(
+        argv: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """``app check --app PROFILE``, as ``run --app`` takes it, checks that profile: it was
+    refused as an unrecognized argument, though the other commands name the profile so."""
+    checked: list[Path] = []
+    monkeypatch.setattr("scenarios.app.check.check_profile",
+                        lambda path, out: checked.append(path) or 0)
+    assert main(argv) == 0
+    assert [path.name for path in checked] == ["mine.toml"]
+
+
+@pytest.mark.parametrize(("argv", "said"), [
+    (["app", "check"], "the following arguments are required: PROFILE (or --app PROFILE)"),
+    (["app", "check", "a.toml", "--app", "b.toml"], "give the profile once"),
+])
+def test_app_check_needs_the_profile_once(argv: list[str], said: str,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == EXIT_USAGE
+    assert said in capsys.readouterr().err.splitlines()[-1]
