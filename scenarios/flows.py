@@ -24,7 +24,7 @@ from scenarios.masking import quoted
 from scenarios.navigation_log import NavigationLog as NavigationLog  # the journeys' log, kept here
 from scenarios.navigation_log import shown_url
 from scenarios.pages import IdpPasswordPage, IdpStaySignedInPage, IdpUsernamePage
-from scenarios.refusals import with_refusal, with_sign_in_cause
+from scenarios.refusals import with_name_cause, with_refusal, with_sign_in_cause
 from scenarios.sign_in_elsewhere import sign_in_elsewhere
 
 PROVIDER_ERRORS = tuple(f"#{name}" for name in (ids.PASSWORD_ERROR, ids.USERNAME_ERROR,
@@ -280,22 +280,26 @@ def expect_signed_in(page: Page, stack: LiveStack, person: Person, *,
     the URL did not match the profile."""
     try:
         stack.app.expect_signed_in(page, person, lands_on=path)
-    except SignedInElsewhere as exc:
-        raise AssertionError(f"{person.upn} is signed in, but not as the profile says: "
-                             f"{page_shows(page)}\n{exc}") from exc
+    except SignedInElsewhere as exc:  # the person's name missing: perhaps never asked for
+        message = f"{person.upn} is signed in, but not as the profile says: {page_shows(page)}"
+        raise AssertionError(_naming_refusal(stack, f"{message}\n{exc}", name=True)
+                             if person.name in str(exc) else f"{message}\n{exc}") from exc
     except AssertionError as exc:
         raise AssertionError(_naming_refusal(
             stack, f"{person.upn} is not signed in: {page_shows(page)}"
             f"{strict_cookies_note(page, stack)}\n{exc}", signing_in=True)) from exc
 
 
-def _naming_refusal(stack: LiveStack, message: str, *, signing_in: bool = False) -> str:
+def _naming_refusal(stack: LiveStack, message: str, *, signing_in: bool = False,
+                    name: bool = False) -> str:
     """``message`` of a check of the app's page that failed, with the first of the app's
     back-channel requests the provider refused in the scenario, when there was one
     (:mod:`scenarios.refusals`), since the browser last followed a sign-in URL: the cause an
     app's bare 500 hides. For a sign-in that did not
     sign the person in (``signing_in``), with no refusal, the unsigned ID token an app on
-    Entra's v1 endpoints got there (:func:`~scenarios.refusals.with_sign_in_cause`)."""
+    Entra's v1 endpoints got there (:func:`~scenarios.refusals.with_sign_in_cause`); for one
+    that did not find the person's ``name``, a scope without ``profile``
+    (:func:`~scenarios.refusals.with_name_cause`)."""
     try:
         # From the last sign-in on (a millisecond early: the log rounds its times), as the
         # refusals of a part of the scenario before it (a secret that expired and was
@@ -305,6 +309,8 @@ def _naming_refusal(stack: LiveStack, message: str, *, signing_in: bool = False)
                    if not isinstance(wall := entry.get("wall"), float | int) or wall >= since]
     except Exception:  # never in the way of the failure itself
         return message
+    if name:
+        return with_name_cause(message, entries)
     return (with_sign_in_cause if signing_in else with_refusal)(message, entries)
 
 

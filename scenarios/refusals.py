@@ -11,7 +11,9 @@ instead that the ID token it got there is unsigned (:func:`unsigned_v1_note`): a
 for a signature or a signing key on it refuses every sign-in on the v1 endpoints, and its
 failure page (python-social-auth's "missing a required field") rarely says so. One that did
 so through ``/common`` or ``/organizations``, whose discovery documents name Entra's
-``{tenantid}`` template as the issuer, says that instead (:func:`template_issuer_note`).
+``{tenantid}`` template as the issuer, says that instead (:func:`template_issuer_note`). An app
+that shows the wrong name, or none, after asking the v2.0 endpoint for ``openid`` without
+``profile`` is told the ID token then carries no ``name`` (:func:`profile_scope_note`).
 """
 
 from __future__ import annotations
@@ -19,14 +21,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 from scenarios.masking import quoted
 from scenarios.protocol_view.names import BROWSER_NAMES, provider_step_name
 from scenarios.protocol_view.tokens import decode_jwt
 
-__all__ = ["HELD_START", "NOTE_STARTS", "NOTE_START", "TEMPLATE_START", "UNSIGNED_START",
-           "first_refusal", "held_note", "refusal_note", "template_issuer_note",
-           "unsigned_v1_note", "with_refusal", "with_sign_in_cause"]
+__all__ = ["HELD_START", "NOTE_STARTS", "NOTE_START", "PROFILE_SCOPE_START", "TEMPLATE_START",
+           "UNSIGNED_START", "first_refusal", "held_note", "profile_scope_note", "refusal_note",
+           "template_issuer_note", "unsigned_v1_note", "with_name_cause", "with_refusal",
+           "with_sign_in_cause"]
 
 NOTE_START = "; the provider had refused the app's "
 """How :func:`refusal_note` begins: the console shows the note on a line of its own."""
@@ -36,7 +40,9 @@ HELD_START = "; the provider was still holding the app's "
 """How :func:`held_note` begins; the console shows it on a line of its own too."""
 TEMPLATE_START = "; the app signs in through "
 """How :func:`template_issuer_note` begins; the console shows it on a line of its own too."""
-NOTE_STARTS = (NOTE_START, UNSIGNED_START, HELD_START, TEMPLATE_START)
+PROFILE_SCOPE_START = "; the app asked the v2.0 authorize endpoint for scope "
+"""How :func:`profile_scope_note` begins; the console shows it on a line of its own too."""
+NOTE_STARTS = (NOTE_START, UNSIGNED_START, HELD_START, TEMPLATE_START, PROFILE_SCOPE_START)
 _TEMPLATE_TENANTS = ("common", "organizations")
 """The tenants whose discovery documents name the ``{tenantid}`` template as their issuer."""
 SHOWN_REFUSAL = 160
@@ -230,3 +236,43 @@ def held_note(what: str, seconds: float) -> str:
     return (f"{HELD_START}{what} (this scenario's hang) when the app gave up on it, "
             f"{seconds:.1f} s after the sign-in: what the browser shows is the app's answer to "
             "its own timeout")
+
+
+def _asked_scope(entry: Mapping[str, Any]) -> str | None:
+    """The ``scope`` of the browser's request to a v2.0 authorize endpoint (its query, or the
+    form it posted), else ``None``."""
+    path = str(entry.get("path", ""))
+    if (entry.get("caller") or "/v2.0/" not in path
+            or provider_step_name(path, str(entry.get("method", ""))) != "authorize"):
+        return None
+    params = dict(parse_qsl(str(entry.get("query", ""))))
+    form = (entry.get("request") or {}).get("form")
+    if isinstance(form, Mapping):
+        params.update({str(key): str(value) for key, value in form.items()})
+    return params.get("scope")
+
+
+def profile_scope_note(entries: Iterable[Mapping[str, Any]]) -> str:
+    """Why an app shows no name for the person it signed in: ``"; the app asked the v2.0
+    authorize endpoint for scope 'openid email' without profile ..."`` when the last sign-in
+    it started there asked for ``openid`` and not ``profile``, else ``""``. A v2.0 ID token
+    carries ``name``, ``preferred_username`` and ``oid`` only with the ``profile`` scope, on
+    Entra as on the mock (learn.microsoft.com/entra/identity-platform/id-token-claims-reference:
+    "Requires the profile scope"; :func:`mock_idp.protocol.claims.id_token_claims`); dash-auth
+    2.3's ``OIDCAuth.register_provider`` asks for ``openid email`` unless ``client_kwargs``
+    names a scope."""
+    asked = [scope for entry in entries if (scope := _asked_scope(entry)) is not None]
+    scopes = asked[-1].split() if asked else []
+    if "openid" not in scopes or "profile" in scopes:
+        return ""
+    return (f"{PROFILE_SCOPE_START}{quoted(asked[-1], SHOWN_REFUSAL)} without profile: a v2.0 "
+            "ID token carries name, preferred_username and oid only with the profile scope, "
+            "on Entra as here; add profile to the scopes the app asks for")
+
+
+def with_name_cause(message: str, entries: Iterable[Mapping[str, Any]]) -> str:
+    """``message`` of a check that did not find the signed-in person's name, with
+    :func:`profile_scope_note` at the end of its first line when it applies."""
+    note = "" if PROFILE_SCOPE_START in message else profile_scope_note(entries)
+    first, newline, rest = message.partition("\n")
+    return f"{first}{note}{newline}{rest}"

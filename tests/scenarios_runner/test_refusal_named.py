@@ -21,6 +21,7 @@ from mock_idp.config import (
 )
 from mock_idp.request_log import CALLER_HEADER
 from scenarios import flows
+from scenarios.app.me_answer import SignedInElsewhere
 from scenarios.live import LiveStack
 from scenarios.people import PEOPLE
 from scenarios.refusals import first_refusal
@@ -309,3 +310,46 @@ def test_the_console_shows_the_template_note_on_a_line_of_its_own(provider: AppC
     shown = console_lines(not_signed_in_message(provider))
     assert shown[1].startswith("the app signs in through /common, whose discovery"), shown
     assert shown[2] == "the sign-in did not end at http://127.0.0.1/", shown
+
+
+class _Nameless(_App):
+    """An app that signed alice in without her name: dash-auth 2.3's ``OIDCAuth`` as its
+    README registers a provider (scope ``openid email``), whose page shows "Signed in as None"."""
+
+    def expect_signed_in(self, page: object, person: object, *, lands_on: str | None = None
+                         ) -> None:
+        raise SignedInElsewhere("http://127.0.0.1/me answered HTTP 200; the signed-in page "
+                                "does not show 'Signed in as Alice Adams'")
+
+
+def nameless_message(provider: AppClient, scope: str) -> str:
+    provider.get(f"/{DEFAULT_TENANT_ID}/oauth2/v2.0/authorize", params={
+        "client_id": REFERENCE_RP_CLIENT_ID, "response_type": "code", "scope": scope})
+    signed_in_elsewhere = stack(provider)
+    cast(Any, signed_in_elsewhere).app = _Nameless(SHOWN)
+    with pytest.raises(AssertionError) as caught:
+        flows.expect_signed_in(cast(Any, _Page()), signed_in_elsewhere, PEOPLE["alice"])
+    return str(caught.value)
+
+
+def test_a_name_missing_after_a_scope_without_profile_names_the_scope(provider: AppClient
+                                                                      ) -> None:
+    # "Signed in as None" on every sign-in said only that the page did not show the name: a
+    # v2.0 ID token carries name only with the profile scope, which the app never asked for.
+    first, *rest = nameless_message(provider, "openid email").splitlines()
+    assert first.startswith("alice@contoso.onmicrosoft.com is signed in, but not as the "
+                            "profile says: "), first
+    assert first.endswith(
+        "; the app asked the v2.0 authorize endpoint for scope 'openid email' without "
+        "profile: a v2.0 ID token carries name, preferred_username and oid only with the "
+        "profile scope, on Entra as here; add profile to the scopes the app asks for"), first
+    assert rest == ["http://127.0.0.1/me answered HTTP 200; the signed-in page does not show "
+                    "'Signed in as Alice Adams'"]
+    shown = console_lines("\n".join([first, *rest]))
+    assert shown[1].startswith("the app asked the v2.0 authorize endpoint for scope"), shown
+
+
+@pytest.mark.parametrize("scope", ["openid profile email", "User.Read"])
+def test_a_scope_with_profile_or_without_openid_gets_no_such_note(provider: AppClient,
+                                                                   scope: str) -> None:
+    assert "without profile" not in nameless_message(provider, scope)
