@@ -566,3 +566,18 @@ me_url = "/me"
     assert found.startswith("PROBLEM  sign-in URL 'login' signs in through /common, which "
                             "Entra refuses for a single-tenant app (AADSTS50194)"), lines
     assert code == 1
+
+
+def test_a_failure_page_answered_500_as_the_profile_asks_shows_no_output(tmp_path: Path
+                                                                         ) -> None:
+    """A failure page with the contact, answered 500 (a Flask error handler's) where the
+    profile sets error_status, is an ok finding: the app's output printed under it read as a
+    problem's traceback."""
+    path = tiny_profile(tmp_path, extra="error_status = true",
+                        env='TINY_FAILURE_STATUS = "500"\nTINY_LOG_REQUESTS = "1"')
+    code, lines = _check(path)
+    assert code == 0, "\n".join(lines)
+    start = next(i for i, line in enumerate(lines) if "failure page" in line)
+    assert lines[start].startswith("ok       failure page after a sign-in the user cancelled"), \
+        lines
+    assert "--- the app's output (last lines) ---" not in lines, lines
