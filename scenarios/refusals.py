@@ -27,10 +27,10 @@ from scenarios.masking import quoted
 from scenarios.protocol_view.names import BROWSER_NAMES, provider_step_name
 from scenarios.protocol_view.tokens import decode_jwt
 
-__all__ = ["HELD_START", "NOTE_STARTS", "NOTE_START", "PROFILE_SCOPE_START", "TEMPLATE_START",
-           "UNSIGNED_START", "first_refusal", "held_note", "profile_scope_note", "refusal_note",
-           "template_issuer_note", "unsigned_v1_note", "with_name_cause", "with_refusal",
-           "with_sign_in_cause"]
+__all__ = ["GRAPH_HOST_START", "HELD_START", "NOTE_STARTS", "NOTE_START", "PROFILE_SCOPE_START",
+           "TEMPLATE_START", "UNSIGNED_START", "first_refusal", "graph_host_note", "held_note",
+           "profile_scope_note", "refusal_note", "template_issuer_note", "unsigned_v1_note",
+           "with_name_cause", "with_refusal", "with_sign_in_cause"]
 
 NOTE_START = "; the provider had refused the app's "
 """How :func:`refusal_note` begins: the console shows the note on a line of its own."""
@@ -40,9 +40,12 @@ HELD_START = "; the provider was still holding the app's "
 """How :func:`held_note` begins; the console shows it on a line of its own too."""
 TEMPLATE_START = "; the app signs in through "
 """How :func:`template_issuer_note` begins; the console shows it on a line of its own too."""
+GRAPH_HOST_START = "; the app's output or page names graph.microsoft.com"
+"""How :func:`graph_host_note` begins; the console shows it on a line of its own too."""
 PROFILE_SCOPE_START = "; the app asked the v2.0 authorize endpoint for scope "
 """How :func:`profile_scope_note` begins; the console shows it on a line of its own too."""
-NOTE_STARTS = (NOTE_START, UNSIGNED_START, HELD_START, TEMPLATE_START, PROFILE_SCOPE_START)
+NOTE_STARTS = (NOTE_START, UNSIGNED_START, HELD_START, TEMPLATE_START, PROFILE_SCOPE_START,
+               GRAPH_HOST_START)
 _TEMPLATE_TENANTS = ("common", "organizations")
 """The tenants whose discovery documents name the ``{tenantid}`` template as their issuer."""
 SHOWN_REFUSAL = 160
@@ -215,14 +218,35 @@ def template_issuer_note(entries: Iterable[Mapping[str, Any]]) -> str:
             "instead (the profile's {authority} or {issuer})")
 
 
-def with_sign_in_cause(message: str, entries: Iterable[Mapping[str, Any]]) -> str:
+def graph_host_note(entries: Iterable[Mapping[str, Any]], output: str) -> str:
+    """Why an app that reads the person from Microsoft Graph may fail every sign-in: ``"; the
+    app's output or page names graph.microsoft.com ..."`` when ``output`` (what it printed
+    last, or the page it showed) names Graph's own host and it asked the mock's Graph nothing
+    in ``entries``, else ``""``. A tutorial's app (requests-oauthlib's
+    ``OAuth2Session.get("https://graph.microsoft.com/v1.0/me")``, Auth.js's photo fetch)
+    writes the host itself; the mock answers Graph at ``{graph_url}``."""
+    if "graph.microsoft.com" not in output or any(
+            not entry.get("caller") and provider_step_name(
+                str(entry.get("path", "")), str(entry.get("method", ""))) == "graph"
+            for entry in entries):
+        return ""
+    return (f"{GRAPH_HOST_START}, Microsoft Graph's own host, which the mock does not answer "
+            "(nor may this machine reach it): hand the app {graph_url} in [app.env] and have it "
+            "call Microsoft Graph there")
+
+
+def with_sign_in_cause(message: str, entries: Iterable[Mapping[str, Any]],
+                       output: str = "") -> str:
     """``message`` of a sign-in that did not sign the person in, with :func:`refusal_note` at
-    the end of its first line, or, when the provider refused nothing, :func:`unsigned_v1_note`
-    or else :func:`template_issuer_note`."""
+    the end of its first line, or, when the provider refused nothing, :func:`unsigned_v1_note`,
+    :func:`template_issuer_note` or else :func:`graph_host_note` (``output``: what the app
+    printed last; ``message`` may quote its page)."""
     entries = list(entries)
     note = refusal_note(entries, message) or (
-        "" if any(start in message for start in (UNSIGNED_START, TEMPLATE_START))
-        else unsigned_v1_note(entries) or template_issuer_note(entries))
+        "" if any(start in message for start in (UNSIGNED_START, TEMPLATE_START,
+                                                 GRAPH_HOST_START))
+        else unsigned_v1_note(entries) or template_issuer_note(entries)
+        or graph_host_note(entries, f"{message}\n{output}"))
     if not note:
         return message
     first, newline, rest = message.partition("\n")
