@@ -15,6 +15,7 @@ from mock_idp.signin import ids
 from mock_idp.testing import path_segment
 from scenarios.app.adapter import SignedInElsewhere
 from scenarios.app.page_summary import READ_MS, browser_error
+from scenarios.app.process import OUTPUT_TAIL_LINES
 from scenarios.app_exit import shielded
 from scenarios.drivers import EntraDriver
 from scenarios.goto import goto_sign_in
@@ -24,7 +25,7 @@ from scenarios.masking import quoted
 from scenarios.navigation_log import NavigationLog as NavigationLog  # the journeys' log, kept here
 from scenarios.navigation_log import shown_url
 from scenarios.pages import IdpPasswordPage, IdpStaySignedInPage, IdpUsernamePage
-from scenarios.refusals import with_refusal, with_sign_in_cause
+from scenarios.refusals import with_name_cause, with_refusal, with_sign_in_cause
 from scenarios.sign_in_elsewhere import sign_in_elsewhere
 
 PROVIDER_ERRORS = tuple(f"#{name}" for name in (ids.PASSWORD_ERROR, ids.USERNAME_ERROR,
@@ -280,22 +281,23 @@ def expect_signed_in(page: Page, stack: LiveStack, person: Person, *,
     the URL did not match the profile."""
     try:
         stack.app.expect_signed_in(page, person, lands_on=path)
-    except SignedInElsewhere as exc:
-        raise AssertionError(f"{person.upn} is signed in, but not as the profile says: "
-                             f"{page_shows(page)}\n{exc}") from exc
+    except SignedInElsewhere as exc:  # the person's name missing: perhaps never asked for
+        said = f"{person.upn} is signed in, but not as the profile says: {page_shows(page)}\n{exc}"
+        raise AssertionError(_naming_refusal(stack, said, name=person.name in str(exc))) from exc
     except AssertionError as exc:
         raise AssertionError(_naming_refusal(
             stack, f"{person.upn} is not signed in: {page_shows(page)}"
             f"{strict_cookies_note(page, stack)}\n{exc}", signing_in=True)) from exc
 
 
-def _naming_refusal(stack: LiveStack, message: str, *, signing_in: bool = False) -> str:
-    """``message`` of a check of the app's page that failed, with the first of the app's
-    back-channel requests the provider refused in the scenario, when there was one
-    (:mod:`scenarios.refusals`), since the browser last followed a sign-in URL: the cause an
-    app's bare 500 hides. For a sign-in that did not
-    sign the person in (``signing_in``), with no refusal, the unsigned ID token an app on
-    Entra's v1 endpoints got there (:func:`~scenarios.refusals.with_sign_in_cause`)."""
+def _naming_refusal(stack: LiveStack, message: str, *, signing_in: bool = False,
+                    name: bool = False) -> str:
+    """``message`` of a failed check of the app's page, with the first of the app's requests
+    the provider refused since the browser last followed a sign-in URL (:mod:`.refusals`): the
+    cause an app's bare 500 hides. A sign-in that did not sign the person in (``signing_in``),
+    with no refusal: the unsigned ID token of Entra's v1 endpoints, or Graph's own host in the
+    app's output (``with_sign_in_cause``); the person's ``name`` missing: a scope without
+    ``profile`` (``with_name_cause``)."""
     try:
         # From the last sign-in on (a millisecond early: the log rounds its times), as the
         # refusals of a part of the scenario before it (a secret that expired and was
@@ -305,7 +307,13 @@ def _naming_refusal(stack: LiveStack, message: str, *, signing_in: bool = False)
                    if not isinstance(wall := entry.get("wall"), float | int) or wall >= since]
     except Exception:  # never in the way of the failure itself
         return message
-    return (with_sign_in_cause if signing_in else with_refusal)(message, entries)
+    if name or not signing_in:
+        return with_name_cause(message, entries) if name else with_refusal(message, entries)
+    try:  # what the app printed last: none from an app the harness did not start
+        output = stack.app_output(OUTPUT_TAIL_LINES)
+    except Exception:  # nor from a stand-in without it
+        output = ""
+    return with_sign_in_cause(message, entries, output)
 
 
 def sign_in_at_provider(page: Page, stack: LiveStack, person: Person) -> None:

@@ -11,7 +11,9 @@ instead that the ID token it got there is unsigned (:func:`unsigned_v1_note`): a
 for a signature or a signing key on it refuses every sign-in on the v1 endpoints, and its
 failure page (python-social-auth's "missing a required field") rarely says so. One that did
 so through ``/common`` or ``/organizations``, whose discovery documents name Entra's
-``{tenantid}`` template as the issuer, says that instead (:func:`template_issuer_note`).
+``{tenantid}`` template as the issuer, says that instead (:func:`template_issuer_note`). An app
+that shows the wrong name, or none, after asking the v2.0 endpoint for ``openid`` without
+``profile`` is told the ID token then carries no ``name`` (:func:`profile_scope_note`).
 """
 
 from __future__ import annotations
@@ -19,15 +21,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 from scenarios.masking import quoted
 from scenarios.protocol_view.names import BROWSER_NAMES, provider_step_name
 from scenarios.protocol_view.tokens import decode_jwt
 
-__all__ = ["HELD_START", "NOTE_STARTS", "NOTE_START", "TEMPLATE_START", "UNSIGNED_START",
-           "any_organization_note", "first_refusal", "held_note", "refusal_note",
-           "template_issuer_note",
-           "unsigned_v1_note", "with_refusal", "with_sign_in_cause"]
+__all__ = ["GRAPH_HOST_START", "HELD_START", "NOTE_STARTS", "NOTE_START", "PROFILE_SCOPE_START",
+           "TEMPLATE_START", "UNSIGNED_START", "any_organization_note", "first_refusal",
+           "graph_host_note", "held_note", "profile_scope_note", "refusal_note",
+           "template_issuer_note", "unsigned_v1_note", "with_name_cause", "with_refusal",
+           "with_sign_in_cause"]
 
 NOTE_START = "; the provider had refused the app's "
 """How :func:`refusal_note` begins: the console shows the note on a line of its own."""
@@ -37,7 +41,12 @@ HELD_START = "; the provider was still holding the app's "
 """How :func:`held_note` begins; the console shows it on a line of its own too."""
 TEMPLATE_START = "; the app signs in through "
 """How :func:`template_issuer_note` begins; the console shows it on a line of its own too."""
-NOTE_STARTS = (NOTE_START, UNSIGNED_START, HELD_START, TEMPLATE_START)
+GRAPH_HOST_START = "; the app's output or page names graph.microsoft.com"
+"""How :func:`graph_host_note` begins; the console shows it on a line of its own too."""
+PROFILE_SCOPE_START = "; the app asked the v2.0 authorize endpoint for scope "
+"""How :func:`profile_scope_note` begins; the console shows it on a line of its own too."""
+NOTE_STARTS = (NOTE_START, UNSIGNED_START, HELD_START, TEMPLATE_START, PROFILE_SCOPE_START,
+               GRAPH_HOST_START)
 _TEMPLATE_TENANTS = ("common", "organizations")
 """The tenants whose discovery documents name the ``{tenantid}`` template as their issuer."""
 SHOWN_REFUSAL = 160
@@ -230,14 +239,35 @@ def any_organization_note(entries: Iterable[Mapping[str, Any]]) -> str:
             "for several compares the ID token's tid with the tenants it serves")
 
 
-def with_sign_in_cause(message: str, entries: Iterable[Mapping[str, Any]]) -> str:
+def graph_host_note(entries: Iterable[Mapping[str, Any]], output: str) -> str:
+    """Why an app that reads the person from Microsoft Graph may fail every sign-in: ``"; the
+    app's output or page names graph.microsoft.com ..."`` when ``output`` (what it printed
+    last, or the page it showed) names Graph's own host and it asked the mock's Graph nothing
+    in ``entries``, else ``""``. A tutorial's app (requests-oauthlib's
+    ``OAuth2Session.get("https://graph.microsoft.com/v1.0/me")``, Auth.js's photo fetch)
+    writes the host itself; the mock answers Graph at ``{graph_url}``."""
+    if "graph.microsoft.com" not in output or any(
+            not entry.get("caller") and provider_step_name(
+                str(entry.get("path", "")), str(entry.get("method", ""))) == "graph"
+            for entry in entries):
+        return ""
+    return (f"{GRAPH_HOST_START}, Microsoft Graph's own host, which the mock does not answer "
+            "(nor may this machine reach it): hand the app {graph_url} in [app.env] and have it "
+            "call Microsoft Graph there")
+
+
+def with_sign_in_cause(message: str, entries: Iterable[Mapping[str, Any]],
+                       output: str = "") -> str:
     """``message`` of a sign-in that did not sign the person in, with :func:`refusal_note` at
-    the end of its first line, or, when the provider refused nothing, :func:`unsigned_v1_note`
-    or else :func:`template_issuer_note`."""
+    the end of its first line, or, when the provider refused nothing, :func:`unsigned_v1_note`,
+    :func:`template_issuer_note` or else :func:`graph_host_note` (``output``: what the app
+    printed last; ``message`` may quote its page)."""
     entries = list(entries)
     note = refusal_note(entries, message) or (
-        "" if any(start in message for start in (UNSIGNED_START, TEMPLATE_START))
-        else unsigned_v1_note(entries) or template_issuer_note(entries))
+        "" if any(start in message for start in (UNSIGNED_START, TEMPLATE_START,
+                                                 GRAPH_HOST_START))
+        else unsigned_v1_note(entries) or template_issuer_note(entries)
+        or graph_host_note(entries, f"{message}\n{output}"))
     if not note:
         return message
     first, newline, rest = message.partition("\n")
@@ -251,3 +281,43 @@ def held_note(what: str, seconds: float) -> str:
     return (f"{HELD_START}{what} (this scenario's hang) when the app gave up on it, "
             f"{seconds:.1f} s after the sign-in: what the browser shows is the app's answer to "
             "its own timeout")
+
+
+def _asked_scope(entry: Mapping[str, Any]) -> str | None:
+    """The ``scope`` of the browser's request to a v2.0 authorize endpoint (its query, or the
+    form it posted), else ``None``."""
+    path = str(entry.get("path", ""))
+    if (entry.get("caller") or "/v2.0/" not in path
+            or provider_step_name(path, str(entry.get("method", ""))) != "authorize"):
+        return None
+    params = dict(parse_qsl(str(entry.get("query", ""))))
+    form = (entry.get("request") or {}).get("form")
+    if isinstance(form, Mapping):
+        params.update({str(key): str(value) for key, value in form.items()})
+    return params.get("scope")
+
+
+def profile_scope_note(entries: Iterable[Mapping[str, Any]]) -> str:
+    """Why an app shows no name for the person it signed in: ``"; the app asked the v2.0
+    authorize endpoint for scope 'openid email' without profile ..."`` when the last sign-in
+    it started there asked for ``openid`` and not ``profile``, else ``""``. A v2.0 ID token
+    carries ``name``, ``preferred_username`` and ``oid`` only with the ``profile`` scope, on
+    Entra as on the mock (learn.microsoft.com/entra/identity-platform/id-token-claims-reference:
+    "Requires the profile scope"; :func:`mock_idp.protocol.claims.id_token_claims`); dash-auth
+    2.3's ``OIDCAuth.register_provider`` asks for ``openid email`` unless ``client_kwargs``
+    names a scope."""
+    asked = [scope for entry in entries if (scope := _asked_scope(entry)) is not None]
+    scopes = asked[-1].split() if asked else []
+    if "openid" not in scopes or "profile" in scopes:
+        return ""
+    return (f"{PROFILE_SCOPE_START}{quoted(asked[-1], SHOWN_REFUSAL)} without profile: a v2.0 "
+            "ID token carries name, preferred_username and oid only with the profile scope, "
+            "on Entra as here; add profile to the scopes the app asks for")
+
+
+def with_name_cause(message: str, entries: Iterable[Mapping[str, Any]]) -> str:
+    """``message`` of a check that did not find the signed-in person's name, with
+    :func:`profile_scope_note` at the end of its first line when it applies."""
+    note = "" if PROFILE_SCOPE_START in message else profile_scope_note(entries)
+    first, newline, rest = message.partition("\n")
+    return f"{first}{note}{newline}{rest}"

@@ -93,7 +93,9 @@ class _Report:
             self._server_error = True
 
     def add(self, level: Level, text: str) -> None:
-        if self._server_error and self.app_output is not None:
+        # A 5xx that is what the profile asks for (a failure page with error_status) is no
+        # failure: the output waits for a finding that is one.
+        if self._server_error and self.app_output is not None and level != "ok":
             output = self.app_output()
             text = explained(with_output(text, output), output, self.profile)
             self.app_output = None  # once per check

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from scenarios.github import say
+from scenarios.options import profile_option
 
 __all__ = ["HELP", "SKELETON", "configure", "handle"]
 
@@ -31,11 +32,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "has one) answers \"not signed in\", a partner app's events URL refuses an unsigned "
         "event, and the failure page shows what [failure] names. One line per finding; exit 1 "
         "on any problem.")
-    check.add_argument("profile", nargs="?",
+    check.add_argument("profile", nargs="?", type=profile_option,
                        help="the profile (a path, or a shipped profile's name)")
     # 'run --app PROFILE' names the same profile with an option: the check takes that
     # spelling too, rather than refusing '--app' as an unknown argument.
-    check.add_argument("--app", dest="app_profile", metavar="PROFILE",
+    check.add_argument("--app", dest="app_profile", type=profile_option, metavar="PROFILE",
                        help="the profile, as 'run --app' names it")
     for action in (init, check):  # an unknown option is the action's usage error, not app's
         action.set_defaults(command_parser=action)

@@ -341,7 +341,7 @@ def state_replayed(ctx: Ctx) -> None:
             answer = replay.fresh_answer(page, stack, url)
         with ctx.step("another browser opens the callback with the used state and the new "
                       "code: the failure page", page=other):
-            deliver_to_failure_page(other, stack, answer, "state-replayed")
+            replay.deliver_to_fresh_browser(other, stack, answer)
 
 
 # -- partner launch and user mapping --------------------------------------------------------------

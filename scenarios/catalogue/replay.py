@@ -11,6 +11,9 @@ The new code carries the request's PKCE challenge or none. An app that accepts a
 redeems a code without a challenge (it has no verifier for it); an app that keeps a used state
 redeems one bound to the original challenge (with the verifier it kept). With PKCE both are
 tried (:func:`variants`).
+
+The other browser started no sign-in, so an app that accepts it there either checks no state
+or checks it only when the browser's session holds one: :func:`deliver_to_fresh_browser` says so.
 """
 
 from __future__ import annotations
@@ -19,13 +22,24 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from playwright.sync_api import Page, Route
 
-from scenarios.catalogue.held_answer import Answer, answer_in
+from scenarios.app.adapter import ACCEPTED
+from scenarios.catalogue.held_answer import Answer, answer_in, deliver_to_failure_page
 from scenarios.flows import NavigationLog
 from scenarios.live import LiveStack
 from scenarios.protocol_view.names import is_authorize
 
-__all__ = ["authorize_request", "fresh_answer", "variants"]
+__all__ = ["NO_STATE_HELD", "authorize_request", "deliver_to_fresh_browser", "fresh_answer",
+           "variants"]
 
+NO_STATE_HELD = (
+    "the browser it reached had started no sign-in, so its session held no state to compare "
+    "the callback's with: an app that compares the state only when the session holds one "
+    "takes any there, as one that never checks it does (failure.state-tampered tells which); "
+    "requests-oauthlib's OAuth2Session made with state=None, as from "
+    "session.get('oauth_state'), compares none (oauthlib checks the state only when it is "
+    "given one): refuse a callback when the session holds no state")
+"""Why an app signed in a browser that started no sign-in (RFC 6749 §10.12: the state binds
+the answer to the user agent that asked)."""
 PKCE_PARAMS = ("code_challenge", "code_challenge_method")
 ANSWERED = ("code", "id_token")
 """What the answer to the app's own request carries, as its ``response_type`` asked: a code, an
@@ -88,3 +102,17 @@ def fresh_answer(page: Page, stack: LiveStack, authorize_url: str) -> Answer:
             f"the provider did not answer the app's authorize request again with a code or an "
             f"ID token for {callback}: HTTP {status}" + (f" to {location}" if location else ""))
     return answer
+
+
+def deliver_to_fresh_browser(page: Page, stack: LiveStack, answer: Answer) -> None:
+    """:func:`~scenarios.catalogue.held_answer.deliver_to_failure_page` ``answer`` in ``page``,
+    a browser that started no sign-in; when the app signs it in, the message's second line says
+    why an app may (:data:`NO_STATE_HELD`)."""
+    try:
+        deliver_to_failure_page(page, stack, answer, "state-replayed")
+    except AssertionError as exc:
+        if ACCEPTED not in str(exc):
+            raise
+        first, newline, rest = str(exc).partition("\n")
+        # on a line of its own under the verdict, which the console shows whole
+        raise AssertionError(f"{first}\n{NO_STATE_HELD}{newline}{rest}") from exc

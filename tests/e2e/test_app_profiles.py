@@ -61,6 +61,10 @@ def test_a_replayed_state_is_caught_only_by_the_apps_own_check(
     result = sso_run_scenario("failure.state-replayed", app=str(tiny_profile(tmp_path)))
     assert result.status == "failed", result
     assert "the app accepted the sign-in: someone is signed in" in (result.message or ""), result
+    # why an app signs in a browser that started no sign-in (requests-oauthlib's OAuth2Session
+    # made with state=None compares no state): the message said only that it did
+    assert (result.message or "").splitlines()[1].startswith(
+        "the browser it reached had started no sign-in, so its session held no state"), result
     assert result.app_log == "logs/app-failure.state-replayed.log", result
     printed = (sso_run_scenario.report_dir / result.app_log).read_text(encoding="utf-8")
     assert "tiny app on http://127.0.0.1:" in printed

@@ -4,7 +4,8 @@ It signs people in with the authorization-code flow and checks the ID token's si
 issuer, audience and expiry, but it never compares the nonce, takes any organization's users
 when its authority is ``/common`` or ``/organizations``, ignores ``state``, and lets a
 refused code exchange (an expired or wrong client secret) end on a bare "Internal Server Error"
-page with no support contact. A provider error sent to the callback gets a proper failure page.
+page with no support contact. A provider error sent to the callback gets a proper failure page
+(HTTP 400; ``TINY_FAILURE_STATUS`` sets another status, such as a framework's error handler's 500).
 
     OIDC_AUTHORITY=http://localhost:PORT/<tenant> OIDC_CLIENT_ID=... OIDC_CLIENT_SECRET=... \\
     OIDC_REDIRECT_URI=http://127.0.0.1:8000/callback python tiny_rp.py --port 8000
@@ -221,8 +222,8 @@ class Handler(BaseHTTPRequestHandler):
     def _callback(self, query: dict[str, str]) -> None:
         if "error" in query:
             message = html.escape(query.get("error_description", query["error"]))
-            self._send(400, f"<h1>Sign-in failed</h1><p>{message}</p>"
-                            f"<p>Contact {CONTACT}</p>")
+            self._send(int(os.environ.get("TINY_FAILURE_STATUS", "400")),
+                       f"<h1>Sign-in failed</h1><p>{message}</p><p>Contact {CONTACT}</p>")
             return
         exchange = {
             "grant_type": "authorization_code", "code": query["code"],

@@ -646,3 +646,18 @@ def test_a_secure_state_cookie_comes_back_on_loopback_http_as_in_the_browser(
     assert ("ok       failure page after a sign-in the user cancelled (access_denied, "
             "AADSTS65004): it does show the support contact 'help@secure.example'; does come "
             "with an error status (error_status = true)") in lines, lines
+
+
+def test_a_failure_page_answered_500_as_the_profile_asks_shows_no_output(tmp_path: Path
+                                                                         ) -> None:
+    """A failure page with the contact, answered 500 (a Flask error handler's) where the
+    profile sets error_status, is an ok finding: the app's output printed under it read as a
+    problem's traceback."""
+    path = tiny_profile(tmp_path, extra="error_status = true",
+                        env='TINY_FAILURE_STATUS = "500"\nTINY_LOG_REQUESTS = "1"')
+    code, lines = _check(path)
+    assert code == 0, "\n".join(lines)
+    start = next(i for i, line in enumerate(lines) if "failure page" in line)
+    assert lines[start].startswith("ok       failure page after a sign-in the user cancelled"), \
+        lines
+    assert "--- the app's output (last lines) ---" not in lines, lines

@@ -21,9 +21,10 @@ from mock_idp.config import (
 )
 from mock_idp.request_log import CALLER_HEADER
 from scenarios import flows
+from scenarios.app.me_answer import SignedInElsewhere
 from scenarios.live import LiveStack
 from scenarios.people import PEOPLE
-from scenarios.refusals import first_refusal
+from scenarios.refusals import first_refusal, graph_host_note
 from scenarios.worker_pool import console_lines
 
 SHOWN = ("the failure page does not show the support contact 'help@example.com'; the app "
@@ -309,3 +310,81 @@ def test_the_console_shows_the_template_note_on_a_line_of_its_own(provider: AppC
     shown = console_lines(not_signed_in_message(provider))
     assert shown[1].startswith("the app signs in through /common, whose discovery"), shown
     assert shown[2] == "the sign-in did not end at http://127.0.0.1/", shown
+
+
+class _Nameless(_App):
+    """An app that signed alice in without her name: dash-auth 2.3's ``OIDCAuth`` as its
+    README registers a provider (scope ``openid email``), whose page shows "Signed in as None"."""
+
+    def expect_signed_in(self, page: object, person: object, *, lands_on: str | None = None
+                         ) -> None:
+        raise SignedInElsewhere("http://127.0.0.1/me answered HTTP 200; the signed-in page "
+                                "does not show 'Signed in as Alice Adams'")
+
+
+def nameless_message(provider: AppClient, scope: str) -> str:
+    provider.get(f"/{DEFAULT_TENANT_ID}/oauth2/v2.0/authorize", params={
+        "client_id": REFERENCE_RP_CLIENT_ID, "response_type": "code", "scope": scope})
+    signed_in_elsewhere = stack(provider)
+    cast(Any, signed_in_elsewhere).app = _Nameless(SHOWN)
+    with pytest.raises(AssertionError) as caught:
+        flows.expect_signed_in(cast(Any, _Page()), signed_in_elsewhere, PEOPLE["alice"])
+    return str(caught.value)
+
+
+def test_a_name_missing_after_a_scope_without_profile_names_the_scope(provider: AppClient
+                                                                      ) -> None:
+    # "Signed in as None" on every sign-in said only that the page did not show the name: a
+    # v2.0 ID token carries name only with the profile scope, which the app never asked for.
+    first, *rest = nameless_message(provider, "openid email").splitlines()
+    assert first.startswith("alice@contoso.onmicrosoft.com is signed in, but not as the "
+                            "profile says: "), first
+    assert first.endswith(
+        "; the app asked the v2.0 authorize endpoint for scope 'openid email' without "
+        "profile: a v2.0 ID token carries name, preferred_username and oid only with the "
+        "profile scope, on Entra as here; add profile to the scopes the app asks for"), first
+    assert rest == ["http://127.0.0.1/me answered HTTP 200; the signed-in page does not show "
+                    "'Signed in as Alice Adams'"]
+    shown = console_lines("\n".join([first, *rest]))
+    assert shown[1].startswith("the app asked the v2.0 authorize endpoint for scope"), shown
+
+
+@pytest.mark.parametrize("scope", ["openid profile email", "User.Read"])
+def test_a_scope_with_profile_or_without_openid_gets_no_such_note(provider: AppClient,
+                                                                   scope: str) -> None:
+    assert "without profile" not in nameless_message(provider, scope)
+
+
+GRAPH_DOWN = ("requests.exceptions.ConnectionError: HTTPSConnectionPool(host='graph.microsoft.com'"
+              ", port=443): Max retries exceeded with url: /v1.0/me (Caused by "
+              "NameResolutionError(...))")
+
+
+def graph_less_message(provider: AppClient, output: str) -> str:
+    printed = stack(provider)
+    cast(Any, printed).app_output = lambda lines: output
+    with pytest.raises(AssertionError) as caught:
+        flows.expect_signed_in(cast(Any, _Page()), printed, PEOPLE["alice"])
+    return str(caught.value)
+
+
+def test_a_sign_in_that_failed_on_graph_s_own_host_names_graph_url(provider: AppClient) -> None:
+    # A requests-oauthlib tutorial's app reads the person from https://graph.microsoft.com
+    # itself: every sign-in ended on its 500, and the message said only that.
+    first, second = graph_less_message(provider, f"Traceback ...\n{GRAPH_DOWN}").splitlines()
+    assert first.endswith(
+        "; the app's output or page names graph.microsoft.com, Microsoft Graph's own host, "
+        "which the mock does not answer (nor may this machine reach it): hand the app "
+        "{graph_url} in [app.env] and have it call Microsoft Graph there"), first
+    assert second == "the sign-in did not end at http://127.0.0.1/"
+    shown = console_lines(f"{first}\n{second}")
+    assert shown[1].startswith("the app's output or page names graph.microsoft.com"), shown
+
+
+def test_an_app_that_asked_the_mock_s_graph_gets_no_graph_note(provider: AppClient) -> None:
+    assert "graph.microsoft.com" not in graph_less_message(provider, "all fine")
+    # an app that asked the mock's Graph too (a photo from elsewhere, say) is not told
+    asked = {"path": "/graph/v1.0/me", "method": "GET", "status": 200}
+    assert graph_host_note([asked], GRAPH_DOWN) == ""
+    assert graph_host_note([{**asked, "caller": "harness"}], GRAPH_DOWN).startswith(
+        "; the app's output or page names graph.microsoft.com")
