@@ -171,7 +171,7 @@ def _not_brought_back(page: Page, stack: LiveStack, person: Person, opened: str,
             or origin(ended) != origin(stack.app.base_url)
             or urlsplit(ended).path == urlsplit(opened).path):
         return None
-    return (f"{person.upn} is signed in, but the app did not bring her back to the page she "
+    return (f"{person.upn} is signed in, but the app did not bring them back to the page they "
             f"opened, {shown_url(opened)}: the sign-in ended at {shown_url(ended)}. An app "
             "keeps the page that started a sign-in (in its session, or a cookie set with the "
             f"state) and returns there after the callback\n{detail}")

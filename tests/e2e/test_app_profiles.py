@@ -187,14 +187,14 @@ def test_an_app_that_loses_the_page_that_started_the_sign_in_is_told_so(
         tmp_path: Path, sso_run_scenario: ScenarioRunner) -> None:
     """The tiny app's callback always lands on /account: a visit to /tickets signs alice in
     there. The verdict was that she is signed in "but not as the profile says", which blames
-    the profile; it is the app that did not return to the page she opened."""
+    the profile; it is the app that did not return to the page the person opened."""
     profile = tiny_profile(tmp_path)
     profile.write_text(profile.read_text().replace('protected_urls = ["/account"]',
                                                    'protected_urls = ["/tickets"]'))
     result = sso_run_scenario("auto-login.app-visit", app=str(profile))
     assert result.status == "failed", result
     message = result.message or ""
-    assert "did not bring her back to the page she opened, http://" in message, message
+    assert "did not bring them back to the page they opened, http://" in message, message
     assert "/tickets: the sign-in ended at http://" in message, message
     assert "not as the profile says" not in message, message
 
