@@ -297,18 +297,18 @@ def _naming_refusal(stack: LiveStack, message: str, *, signing_in: bool = False,
     cause an app's bare 500 hides. A sign-in that did not sign the person in (``signing_in``),
     with no refusal: the unsigned ID token of Entra's v1 endpoints, or Graph's own host in the
     app's output (``with_sign_in_cause``); the person's ``name`` missing: a scope without
-    ``profile`` (``with_name_cause``)."""
+    ``profile`` besides (``with_name_cause``)."""
     try:
-        # From the last sign-in on (a millisecond early: the log rounds its times), as the
-        # refusals of a part of the scenario before it (a secret that expired and was
-        # renewed since) did not end this one.
+        # From the last sign-in on (a millisecond early: the log rounds its times): refusals
+        # of an earlier part (a secret that expired and was renewed since) did not end this.
         since = stack.sign_in_started - 0.001
         entries = [entry for entry in stack.provider_requests()
                    if not isinstance(wall := entry.get("wall"), float | int) or wall >= since]
     except Exception:  # never in the way of the failure itself
         return message
-    if name or not signing_in:
-        return with_name_cause(message, entries) if name else with_refusal(message, entries)
+    if name or not signing_in:  # a refusal still named when the name is missing
+        named = with_refusal(message, entries)
+        return with_name_cause(named, entries) if name else named
     try:  # what the app printed last: none from an app the harness did not start
         output = stack.app_output(OUTPUT_TAIL_LINES)
     except Exception:  # nor from a stand-in without it
