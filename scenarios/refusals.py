@@ -239,14 +239,23 @@ def any_organization_note(entries: Iterable[Mapping[str, Any]]) -> str:
             "for several compares the ID token's tid with the tenants it serves")
 
 
+_GRAPH_HOST = re.compile(r"graph\.microsoft\.com(?!(?:/|%2F)(?:\.default|[A-Z]\w*\.[A-Z]\w*))",
+                         re.IGNORECASE)
+"""Graph's own host, not as the prefix of a scope: a permission (``User.Read``,
+``Mail.ReadWrite.Shared``) or ``.default``."""
+
+
 def graph_host_note(entries: Iterable[Mapping[str, Any]], output: str) -> str:
     """Why an app that reads the person from Microsoft Graph may fail every sign-in: ``"; the
     app's output or page names graph.microsoft.com ..."`` when ``output`` (what it printed
     last, or the page it showed) names Graph's own host and it asked the mock's Graph nothing
     in ``entries``, else ``""``. A tutorial's app (requests-oauthlib's
     ``OAuth2Session.get("https://graph.microsoft.com/v1.0/me")``, Auth.js's photo fetch)
-    writes the host itself; the mock answers Graph at ``{graph_url}``."""
-    if "graph.microsoft.com" not in output or any(
+    writes the host itself; the mock answers Graph at ``{graph_url}``. A Graph scope
+    (``https://graph.microsoft.com/User.Read``, ``…/.default``, URL-encoded or not, which an app
+    asks the mock for as it asks Entra: learn.microsoft.com/entra/identity-platform/
+    scopes-oidc) names no call to that host and is left out."""
+    if not _GRAPH_HOST.search(output) or any(
             not entry.get("caller") and provider_step_name(
                 str(entry.get("path", "")), str(entry.get("method", ""))) == "graph"
             for entry in entries):
