@@ -25,6 +25,10 @@ template names)."""
 _HANDED_PROVIDER = ("hand the app the mock's: {authority}, or {issuer} or {discovery_url}, in "
                     "[app.env] or its command")
 
+_AUTHORIZE_PATHS = ("/oauth2/v2.0/authorize", "/oauth2/authorize")
+"""Entra's authorization endpoints (v2.0 and v1), as the mock serves them: an app's own route
+named ``/authorize`` (a sign-in start) on a stale address is its base URL's setting."""
+
 
 def on_this_machine(url: str) -> bool:
     """Whether ``url``'s host is a loopback name or address."""
@@ -43,7 +47,7 @@ def local_address(target: str, *, app: str, provider: str, hint: str | None = HA
     or port setting), or, for an authorization endpoint (Entra's ``…/oauth2/v2.0/authorize``
     and ``…/oauth2/authorize``), the provider's. ``hint`` names where the app gets its own URL
     (``None``: an app the harness did not start, told to be given ``app``)."""
-    if urlsplit(target).path.rstrip("/").endswith("/authorize"):
+    if urlsplit(target).path.rstrip("/").endswith(_AUTHORIZE_PATHS):
         fix = _HANDED_PROVIDER if hint else f"give it this mock's authority, {provider}/<tenant>"
         setting = ("an authority, issuer or discovery URL setting of the app is not where the "
                    f"mock provider runs ({fix})")
