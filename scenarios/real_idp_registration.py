@@ -9,10 +9,12 @@ saying what to change and the rest are skipped with it
 Where Entra says each: AADSTS700016 and 7000112 on its page at the authorization endpoint,
 as people signing in quote it (isaacrlevin/presencelight #935, cnbeining/onedrivecmd #79 for
 7000112; the mock's :mod:`mock_idp.protocol.authorization` answers both there), and in the
-token endpoint's ``invalid_client`` / ``unauthorized_client`` answer for the secret's codes
-(Microsoft Learn, "Microsoft Entra authentication and authorization error codes",
-learn.microsoft.com/entra/identity-platform/reference-error-codes; Worklytics/psoxy #74 shows
-7000112 there too). The codes are matched, not the wording.
+token endpoint's ``invalid_client`` answer for the secret's codes (Microsoft Learn,
+"Troubleshoot service principal authentication", learn.microsoft.com/azure/developer/java/sdk/
+troubleshooting-authentication-service-principal: 7000215 an invalid secret, 7000222 an
+expired one, 700016 an app not found in the tenant; Worklytics/psoxy #74 shows 7000112 there
+too). The codes are matched, not the wording (Microsoft's AADSTS reference,
+learn.microsoft.com/entra/identity-platform/reference-error-codes, warns that it changes).
 """
 
 from __future__ import annotations
