@@ -359,9 +359,10 @@ class RealIdpStack:
     refused: str | None = None
     """Why the provider refused the test user, once it has in this run (then no scenario
     signs in again: :func:`scenarios.real_idp_signin.unless_refused`)."""
-    unregistered: str | None = None
-    """Which redirect URI to register, once the provider has refused the relying party's in
-    this run (then no scenario signs in again: :func:`scenarios.real_idp_signin.unless_refused`)."""
+    app_refused: str | None = None
+    """Why no scenario signs in again, once the provider has refused the relying party's app
+    registration in this run, alike for every sign-in: its redirect URI, its client id, a
+    disabled app, its client secret (:func:`scenarios.real_idp_signin.unless_refused`)."""
     address_held: bool | None = None
     """Whether the relying party holds an e-mail address for the test user, as its first
     sign-in in this run found (``None``: not asked yet): :mod:`scenarios.real_idp_notes`."""

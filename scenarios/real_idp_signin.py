@@ -13,7 +13,9 @@ what to change (the ``[user]`` key to check, or the account's set-up at the prov
 So it is when the provider shows its error page instead of any sign-in page because the app
 registration does not list the relying party's redirect URI (Entra's AADSTS50011, or
 AADSTS500113 for a registration with none): every sign-in sends that URI, so the first says
-which URI to register and where, and the scenarios left are skipped with it.
+which URI to register and where, and the scenarios left are skipped with it. And so when the
+provider refuses the app registration itself (an unknown client id, a disabled app, a wrong
+or expired client secret: :mod:`scenarios.real_idp_registration`).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from scenarios.masking import quoted
 from scenarios.pages import FailurePage, RpAppPage
 from scenarios.real_idp import RealIdpStack
 from scenarios.real_idp_notes import note_address
+from scenarios.real_idp_registration import first_sentence, refused_app, refused_secret
 from scenarios.settled_error import until_unless_settled_error
 
 __all__ = ["expect_sign_in_page", "expect_signed_in", "refused_user", "sign_in_at_provider",
@@ -103,10 +106,10 @@ how-to-add-redirect-uri)."""
 def unregistered_redirect(uri: str, client_id: str, refusal: Refusal) -> str | None:
     """What to register, and where, when Entra's error page refused the relying party's
     redirect URI ``uri`` (:data:`_UNREGISTERED_REDIRECT`); ``None`` for any other refusal.
-    The provider's words are quoted to their first sentence: the rest is its own advice."""
+    The provider's words are quoted to their first sentence (:func:`first_sentence`)."""
     if refusal.where != "page" or refusal.aadsts not in _UNREGISTERED_REDIRECT:
         return None
-    said = re.split(r"(?<=\.)\s", refusal.text, maxsplit=1)[0]
+    said = first_sentence(refusal.text)
     return _register(uri, f"the app {client_id} ({_REDIRECT_URIS_AT}; ", f'"{said}"')
 
 
@@ -141,21 +144,27 @@ def _page_text(page: Page) -> str:
 @contextlib.contextmanager
 def _redirect_refusal_kept(page: Page, stack: RealIdpStack) -> Iterator[None]:
     """A sign-in that fails on the provider's error page for an unregistered redirect URI
-    fails saying what to register; the scenarios left are skipped (:func:`unless_refused`)."""
+    fails saying what to register, and one that refuses the app itself (:func:`refused_app`)
+    what to change; the scenarios left are skipped (:func:`unless_refused`)."""
     try:
         yield
     except AssertionError:
         uri, client_id = stack.app.redirect_uri, stack.config.client_id
         if (refusal := shown_refusal(page)) is not None:
+            if (refused := refused_app(client_id, refusal)) is not None:
+                stack.app_refused = f"{refused}; this run signs in no more: every sign-in " \
+                                    "sends the same client id"
+                raise AssertionError(refused) from None
             said = unregistered_redirect(uri, client_id, refusal)
             how = f" (AADSTS{refusal.aadsts})"
         else:
             said, how = unregistered_elsewhere(uri, client_id, _page_text(page)), ""
         if said is None:
             raise
-        stack.unregistered = (f"the provider refused the relying party's redirect URI {uri} on "
-                              f"its error page{how}: register it at the provider, as the failed "
-                              "scenario says")
+        stack.app_refused = (f"the provider refused the relying party's redirect URI {uri} on "
+                             f"its error page{how}: register it at the provider, as the failed "
+                             "scenario says; this run signs in no more: every sign-in sends the "
+                             "same redirect URI")
         raise AssertionError(said) from None
 
 
@@ -223,6 +232,10 @@ def _not_signed_in(page: Page, stack: RealIdpStack) -> str:
     if refusal is not None and (refused := _refuse(stack, refusal)) is not None:
         return refused
     shown = _logged_failure(*logged) if logged else flows.page_shows(page)
+    if logged and (refused := refused_secret(logged[1].get("idp_error_code"))) is not None:
+        stack.app_refused = (f"{refused}; this run signs in no more: every sign-in sends the "
+                             "same client secret")
+        return f"{refused}\n{stack.user.username} is not signed in: {shown}"
     return f"{stack.user.username} is not signed in: {shown}"
 
 
@@ -263,14 +276,13 @@ def _logged_failure(reference: str, logged: Mapping[str, object]) -> str:
 
 def unless_refused(run: Callable[[ScenarioContext[RealIdpStack]], None]
                    ) -> Callable[[ScenarioContext[RealIdpStack]], None]:
-    """``run``, skipped once the provider has refused the relying party's redirect URI or the
-    test user in this run."""
+    """``run``, skipped once the provider has refused the relying party's app registration
+    (its redirect URI, client id or secret, or a disabled app) or the test user in this run."""
 
     @functools.wraps(run)
     def guarded(ctx: ScenarioContext[RealIdpStack]) -> None:
-        if (unregistered := ctx.env.unregistered) is not None:
-            raise NotExercised(f"{unregistered}; this run signs in no more: every sign-in "
-                               "sends the same redirect URI")
+        if (app_refused := ctx.env.app_refused) is not None:
+            raise NotExercised(app_refused)
         if (refused := ctx.env.refused) is not None:
             raise NotExercised(f"{refused}; this run signs in no more: each sign-in would be "
                                "refused the same way (and wrong passwords or codes count "

@@ -113,9 +113,15 @@ def client_and_redirect(store: Store, segment: str, params: Mapping[str, str]
         raise _page(7000112, app_id=app.client_id, app_name=app.name)
     redirect_uri = params.get("redirect_uri")
     registered = app.all_redirect_uris()
+    if not registered:
+        # A registration with no redirect URI on any platform is AADSTS500113 whether or not
+        # the request names one, not AADSTS50011 (a Microsoft moderator on Microsoft Q&A,
+        # learn.microsoft.com/answers/a/183761: the backend logs show the app's redirect URI
+        # missing; OfficeDev/microsoft-teams-apps-groupactivities #10,
+        # KoenZomers/OneDriveAPI #33: a request with a redirect URI to a registration without
+        # a platform).
+        raise _page(500113)
     if redirect_uri is None:
-        if not registered:
-            raise _page(500113)
         redirect_uri = registered[0]
     elif not redirect.matches(redirect_uri, registered):
         raise _page(50011, redirect_uri=redirect_uri, app_id=app.client_id)

@@ -58,6 +58,22 @@ def test_missing_redirect_uri_picks_the_first_registered(store: Store) -> None:
     assert parse(store, TENANT, "2.0", params).redirect_uri == REDIRECT
 
 
+@pytest.mark.parametrize("sent", [True, False], ids=["a redirect URI sent", "none sent"])
+def test_a_registration_without_redirect_uris_is_500113_even_when_one_is_sent(
+        store: Store, sent: bool) -> None:
+    """Entra says "No reply address is registered" for a registration with none, not that
+    the one sent does not match (AADSTS50011)."""
+    app = store.tenants[TENANT].apps[CLIENT]
+    app.redirect_uris.clear()
+    assert not app.all_redirect_uris()
+    params = _params()
+    if not sent:
+        del params["redirect_uri"]
+    with pytest.raises(PageError) as info:
+        parse(store, TENANT, "2.0", params)
+    assert info.value.code == 500113
+
+
 @pytest.mark.parametrize(("uri", "refused"), [
     ("http://app.example/auth/callback", True),
     ("http://rp:8000/auth/callback", True),
