@@ -5,6 +5,7 @@ What the failure says of a token the app accepted is :mod:`scenarios.catalogue.a
 from __future__ import annotations
 
 from scenarios import scenario
+from scenarios.catalogue.accepted_token import accepted_token
 from scenarios.catalogue.failures import (
     FAILURE_PAGE,
     Ctx,
@@ -76,9 +77,12 @@ def _token_fault(ctx: Ctx, name: str, fault: str) -> None:
                         f"is allowed: {over_tls}") from None
                 if (over_http := from_token_endpoint_over_plain_http(stack)) is not None:
                     # As conformance's FAIL for the signature rows over plain http.
-                    raise AssertionError(
-                        "the app accepted an ID token whose signature does not verify, and "
-                        f"{over_http}; {exc}") from exc
+                    forged = accepted_token(stack, fault, str(armed["id"])) or (
+                        "the app accepted an ID token whose signature does not verify")
+                    raise AssertionError(f"{forged}, and {over_http}; {exc}") from exc
+            if stack.app.seen_signed_in(ctx.page) and (
+                    told := accepted_token(stack, fault, str(armed["id"]))) is not None:
+                raise AssertionError(f"{told}; {exc}") from exc
             raise
     expect_plain_sign_in_after(ctx)
 
