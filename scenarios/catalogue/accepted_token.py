@@ -19,7 +19,7 @@ from typing import Any
 
 from scenarios.live import LiveStack
 
-__all__ = ["CHECKS", "Check", "accepted_token"]
+__all__ = ["CHECKS", "Check", "accepted_token", "missing_check"]
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,8 @@ class Check:
     """Which check: the OpenID Foundation's RP test for it (``oidc-rp-checks.md`` §1.3), or
     the rule of ID-token validation (§2.4) no test has."""
     rule: str
-    how: str
+    how: str = ""
+    """How common libraries make it, where their option names were checked in their source."""
 
 
 def _test(test_id: str) -> str:
@@ -69,8 +70,21 @@ CHECKS: dict[str, Check] = {
         "from jwks_uri",
         "PyJWT: jwt.decode(token, PyJWKClient(<jwks_uri>).get_signing_key_from_jwt(token).key, "
         "algorithms=[\"RS256\"]); Authlib: jwt.decode(token, <the JWKS>)"),
+    "userinfo_sub_mismatch": Check(
+        _test("rp-userinfo-bad-sub-claim"),
+        "OpenID Connect Core §5.3.2: the UserInfo answer's sub must equal the ID token's, "
+        "else none of its values may be used"),
 }
-"""The checks of the ID-token faults the catalogue's ``failure.*`` token scenarios arm."""
+"""The checks of the faults the catalogue's ``failure.*`` token scenarios arm."""
+
+
+def missing_check(fault: str) -> str | None:
+    """The check an app that accepted ``fault`` is missing, its rule, and how libraries make
+    it; ``None`` for a fault without one here."""
+    if (check := CHECKS.get(fault)) is None:
+        return None
+    how = f"; {check.how}" if check.how else ""
+    return f"it is missing {check.row} ({check.rule}{how})"
 
 
 def accepted_token(stack: LiveStack, fault: str, fault_id: str) -> str | None:
@@ -78,17 +92,16 @@ def accepted_token(stack: LiveStack, fault: str, fault_id: str) -> str | None:
     note of the fault ``fault_id``: the claim, the value sent, the value the app should have
     required, and the check (:data:`CHECKS`) it is missing; ``None`` for a fault without a
     check here or without a note."""
-    check = CHECKS.get(fault)
-    note = _note(stack, fault_id)
-    if check is None or note is None:
+    check = missing_check(fault)
+    note = _note(stack, fault_id) if check is not None else None
+    if note is None:
         return None
     token = "an ID token" if note.get("target") == "id_token" else "its own access token"
     changes = {c.get("name"): c for c in note.get("changes") or () if c.get("part") == "claims"}
     wrong = _what_was_wrong(fault, changes, note)
     if wrong is None:
         return None
-    return (f"the app accepted {token} whose {wrong}; it is missing {check.row} "
-            f"({check.rule}; {check.how})")
+    return f"the app accepted {token} whose {wrong}; {check}"
 
 
 def _note(stack: LiveStack, fault_id: str) -> dict[str, Any] | None:
@@ -107,8 +120,8 @@ def _what_was_wrong(fault: str, changes: dict[Any, dict[str, Any]],
         return (f"signature did not verify with the provider's keys "
                 f"({note.get('signature', 'the signature altered')})")
     name = {"wrong_iss": "iss", "wrong_aud": "aud", "expired": "exp", "missing_sub": "sub",
-            "wrong_nonce": "nonce"}[fault]
-    change = changes.get(name)
+            "wrong_nonce": "nonce"}.get(fault)
+    change = changes.get(name) if name is not None else None
     if change is None:
         return None
     before, after = change.get("before"), change.get("after")
