@@ -8,9 +8,10 @@ the provider's own page and is never sent back to the app. Each failure has a ki
 
 This module holds the failures the provider causes or decides (client credentials, a sign-in it
 stops); :mod:`scenarios.catalogue.failures_outage` a provider that is down or slow;
-:mod:`scenarios.catalogue.failures_refused` the sign-ins the app refuses (ID token and UserInfo
-checks, state, partner launches); :mod:`scenarios.catalogue.partner_licences` a platform user
-without the app's licence.
+:mod:`scenarios.catalogue.failures_token` the ID tokens and UserInfo answers the app must
+refuse, :mod:`scenarios.catalogue.failures_state` the states, and
+:mod:`scenarios.catalogue.failures_refused` partner launches and a duplicate e-mail;
+:mod:`scenarios.catalogue.partner_licences` a platform user without the app's licence.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from mock_idp.faults.id_tokens import OWN_ACCESS_TOKEN_KINDS
 from mock_idp.faults.userinfo import ANOTHER_PERSON, names_another_person
+from scenarios.catalogue.accepted_token import missing_check
 from scenarios.catalogue.failures import Ctx, response_types_asked
 from scenarios.conformance.evidence import asks_for_id_token, evidence_of
 from scenarios.conformance.judging import front_channel_id_token, unsent_nonce
@@ -165,7 +166,8 @@ def used_userinfo_of_another(ctx: Ctx) -> str | None:
     return (f"the app signed the user in as {ANOTHER_PERSON['name']}, whom the UserInfo "
             "answer names under another sub than the ID token's: it used that answer's values "
             "without comparing its sub with the ID token's, which OpenID Connect Core 1.0 "
-            "§5.3.2 forbids (drop such an answer, or refuse the sign-in)")
+            "§5.3.2 forbids (drop such an answer, or refuse the sign-in); "
+            f"{missing_check('userinfo_sub_mismatch')}")
 
 
 def accepted_what(ctx: Ctx, fault: str) -> str | None:

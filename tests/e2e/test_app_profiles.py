@@ -212,3 +212,5 @@ def test_an_app_that_shows_userinfo_of_another_subject_is_told_so(
         "names under another sub than the ID token's: it used that answer's values without "
         "comparing its sub with the ID token's, which OpenID Connect Core 1.0 §5.3.2 forbids"
         ), message
+    assert "; it is missing the check of the OpenID Foundation's RP certification test " \
+        "rp-userinfo-bad-sub-claim (OpenID Connect Core §5.3.2: " in message, message
