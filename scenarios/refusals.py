@@ -180,11 +180,27 @@ def unsigned_v1_note(entries: Iterable[Mapping[str, Any]]) -> str:
     AzureAD/azure-activedirectory-library-for-java #117: the TLS channel vouches for them, OpenID
     Connect Core 3.1.3.7 (6)); python-social-auth's ``AzureADOAuth2`` looks for a ``kid`` there
     (social-core #723) and so refuses everyone."""
+    entries = list(entries)
     if not any(_unsigned_v1_id_token(entry) for entry in entries):
         return ""
-    return (f"{UNSIGNED_START} (alg none, no kid, as Entra sends it there): an app that asks it "
+    note = (f"{UNSIGNED_START} (alg none, no kid, as Entra sends it there): an app that asks it "
             "for a signature or a signing key refuses every sign-in on the v1 endpoints, whose "
             "ID token the TLS connection vouches for; the v2.0 endpoints sign theirs")
+    read = next((str(entry.get("path")) for entry in entries if _v1_discovery(entry)), None)
+    if read is None:
+        return note
+    # flask-oidc 2.x appends /.well-known/openid-configuration to the issuer it is given, so
+    # an issuer of {authority} (no /v2.0) leads it to the v1 document and endpoints.
+    return (f"{note}; it found them in Entra's v1 discovery document ({read}), which an "
+            "issuer or discovery URL without /v2.0 leads to: {authority}/v2.0 is the v2.0 "
+            "issuer, {authority}/v2.0/.well-known/openid-configuration its document")
+
+
+def _v1_discovery(entry: Mapping[str, Any]) -> bool:
+    """Whether ``entry`` is the app's own read of a v1 discovery document (no ``/v2.0/``)."""
+    path = str(entry.get("path", ""))
+    return (not entry.get("caller") and str(entry.get("method", "GET")) == "GET"
+            and path.endswith("/.well-known/openid-configuration") and "/v2.0/" not in path)
 
 
 def _template_tenant(entry: Mapping[str, Any]) -> str | None:

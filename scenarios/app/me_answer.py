@@ -41,6 +41,8 @@ def expect_me_json(app: ProfileAdapter, page: Page, person: Someone) -> None:
         path, got = signed_in.me_json[key], me.get(key)
         if key == "email":
             if got is None and holds(data, path):  # null: it holds none
+                if "name" in checked and _held_beside(data, path, person):
+                    continue  # it holds her address, under another member than the path
                 if "name" in checked:
                     addressless = True
                     continue  # the name says who signed in
@@ -113,6 +115,21 @@ def groups(app: ProfileAdapter, page: Page) -> tuple[str, ...]:
     data = me_data(app, page)
     assert data is not None, f"{app.url(signed_in.me_url)} failed: not signed in"
     return string_list(dig(data, path), f"{signed_in.me_url} {path!r}")
+
+
+def _held_beside(data: object, path: str, person: Someone) -> bool:
+    """Whether a member beside ``path``'s (in the same object) holds ``person``'s address:
+    the app holds one, under another name than the profile's path. flask-oidc 2.4.0 keeps
+    ``email`` from UserInfo, which answers no ``preferred_username`` on Entra, and after a
+    token refresh drops the ID token's claims: ``preferred_username`` is then ``null`` beside
+    her address. Such an app is not one that holds no address (no note on optional claims)."""
+    parent, _, _ = path.rpartition(".")
+    beside = dig(data, parent) if parent else data
+    if not isinstance(beside, Mapping):
+        return False
+    wanted = _addresses(person)
+    return any(isinstance(value, str) and value.strip().casefold() in wanted
+               for value in beside.values())
 
 
 def _addresses(person: Someone) -> tuple[str, ...]:

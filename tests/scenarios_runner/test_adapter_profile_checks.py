@@ -48,7 +48,7 @@ me_url = "{me_url}"
 selector = "{selector}"
 text = "Signed in as {{name}}"
 [signed_in.me_json]
-email = "email"
+email = "{email_path}"
 name = "{name_path}"
 [sign_out]
 control = "Sign out"
@@ -61,6 +61,8 @@ class _Pages(Pages):
             name = "Bob Brown" if path == "/me-bob" else ALICE.name
             email = {"/me-unvouched": None, "/me-mail": ALICE_MAIL,
                      "/me-stranger": "mallory@fabrikam.example"}.get(path, ALICE.upn)
+            if path == "/me-moved":  # her address under another member than the path
+                return 200, json.dumps({"upn": None, "email": ALICE.upn, "name": name})
             return 200, json.dumps({"email": email, "name": name})
         if path == "/account":
             return 200, ACCOUNT
@@ -82,9 +84,10 @@ def http() -> Iterator[httpx.Client]:
 
 
 def _adapter(origin: str, http: httpx.Client, *, me_url: str = "/me",
-             selector: str = "#signed-in-as", name_path: str | None = "name", extra: str = ""
-             ) -> ProfileAdapter:
-    text = PROFILE.format(me_url=me_url, selector=selector, name_path=name_path) + extra
+             selector: str = "#signed-in-as", name_path: str | None = "name", extra: str = "",
+             email_path: str = "email") -> ProfileAdapter:
+    text = PROFILE.format(me_url=me_url, selector=selector, name_path=name_path,
+                          email_path=email_path) + extra
     if name_path is None:  # [signed_in.me_json] email alone
         text = text.replace('name = "None"\n', "")
     server = cast(AppServer, SimpleNamespace(base_url=origin))
@@ -119,6 +122,17 @@ def test_an_app_that_holds_no_address_for_the_user_is_told_who_signed_in_by_the_
     assert holding.addressless == set()
 
 
+def test_an_address_held_beside_a_null_email_path_is_not_noted_as_none(
+        page: Page, origin: str, http: httpx.Client) -> None:
+    """A null at the profile's ``email`` path beside a member holding her address (flask-oidc
+    after a token refresh: ``preferred_username`` gone, ``email`` kept) is an app that holds
+    an address; ``run --app`` must not note it as holding none, nor advise optional claims."""
+    page.goto(f"{origin}/account")
+    adapter = _adapter(origin, http, me_url="/me-moved", email_path="upn")
+    adapter.expect_signed_in(page, ALICE, lands_on="/account")
+    assert adapter.addressless == set()
+
+
 def test_an_app_that_holds_no_address_and_no_name_names_the_optional_claims(
         page: Page, origin: str, http: httpx.Client) -> None:
     page.goto(f"{origin}/account")
@@ -138,7 +152,8 @@ def test_a_misspelt_email_path_is_not_taken_for_an_app_without_an_address(
     profile says."""
     page.goto(f"{origin}/account")
     adapter = _adapter(origin, http, me_url="/me-unvouched")
-    text = PROFILE.format(me_url="/me-unvouched", selector="#signed-in-as", name_path="name")
+    text = PROFILE.format(me_url="/me-unvouched", selector="#signed-in-as", name_path="name",
+                          email_path="email")
     misspelt = ProfileAdapter(parse_profile(text.replace('email = "email"', 'email = "emial"'),
                                             path=Path("helpdesk.toml")), adapter.server, {}, http)
     error = _signed_in_failure(page, misspelt)
@@ -154,7 +169,8 @@ def test_an_app_holds_no_address_only_where_its_address_is_null(
     page.goto(f"{origin}/account")
     assert _adapter(origin, http, me_url="/me-unvouched").holds_no_address(page)
     assert not _adapter(origin, http).holds_no_address(page)
-    text = PROFILE.format(me_url="/me-unvouched", selector="#signed-in-as", name_path="name")
+    text = PROFILE.format(me_url="/me-unvouched", selector="#signed-in-as", name_path="name",
+                          email_path="email")
     for profile in (text.replace('email = "email"', 'email = "emial"'),
                     text.replace('email = "email"\n', ""), text.replace("/me-unvouched", "/cb")):
         adapter = ProfileAdapter(parse_profile(profile, path=Path("helpdesk.toml")),
@@ -256,7 +272,8 @@ def test_a_landing_page_without_the_text_is_no_sign_out_when_the_profiles_page_s
         browser: Browser, origin: str, http: httpx.Client) -> None:
     """Without ``me_url`` the profile's ``page`` tells whether anyone is signed in: Panel's
     sign-in lands on its index of apps, and only the app's own page shows who it is."""
-    text = PROFILE.format(me_url="", selector="#signed-in-as", name_path="name")
+    text = PROFILE.format(me_url="", selector="#signed-in-as", name_path="name",
+                          email_path="email")
     text = text.replace('me_url = ""\n', 'page = "/account"\n').split("[signed_in.me_json]")[0]
     adapter = ProfileAdapter(parse_profile(text + "[sign_out]\ncontrol = \"Sign out\"\n",
                                            path=Path("helpdesk.toml")),

@@ -206,6 +206,20 @@ def test_a_sign_in_on_the_v1_endpoints_names_the_unsigned_id_token_it_got(provid
     assert second == "the sign-in did not end at http://127.0.0.1/"
 
 
+def test_an_unsigned_id_token_after_the_v1_discovery_document_names_the_v2_issuer(
+        provider: AppClient) -> None:
+    # flask-oidc 2.4.0 given the issuer {authority} (no /v2.0) reads the v1 document and
+    # refuses every sign-in with a 500: the message named the unsigned token, not the setting.
+    provider.get(f"/{DEFAULT_TENANT_ID}/.well-known/openid-configuration")
+    password_grant(provider, f"/{DEFAULT_TENANT_ID}/oauth2/token")
+    first = not_signed_in_message(provider).splitlines()[0]
+    assert first.endswith(
+        "the v2.0 endpoints sign theirs; it found them in Entra's v1 discovery document "
+        f"(/{DEFAULT_TENANT_ID}/.well-known/openid-configuration), which an issuer or "
+        "discovery URL without /v2.0 leads to: {authority}/v2.0 is the v2.0 issuer, "
+        "{authority}/v2.0/.well-known/openid-configuration its document"), first
+
+
 def test_a_sign_in_on_the_v2_endpoints_or_a_failure_page_gets_no_such_note(
         provider: AppClient) -> None:
     password_grant(provider, f"/{DEFAULT_TENANT_ID}/oauth2/v2.0/token")
