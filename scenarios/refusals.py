@@ -229,13 +229,17 @@ def template_issuer_note(entries: Iterable[Mapping[str, Any]]) -> str:
     the ID token's ``tid`` in it before it compares. openid-client v6 does so only for a
     discovery URL on ``https://login.microsoftonline.com`` itself without ``/.well-known/``
     (its ``handleEntraId``; panva/openid-client #893), and refuses the document of any other
-    host with "discovered metadata issuer does not match the expected issuer"."""
+    host with "discovered metadata issuer does not match the expected issuer". openid-client 5
+    does so only for an ``Issuer.discover`` URL under ``https://login.microsoftonline.com/``
+    ``common``, ``organizations/v2.0`` or ``consumers/v2.0`` (its ``AAD_MULTITENANT_DISCOVERY``)
+    and, on any other host, takes the document and refuses every ID token with "unexpected iss
+    value, expected …/{tenantid}/v2.0"."""
     if (tenant := _first_template_tenant(entries)) is None:
         return ""
     return (f"{TEMPLATE_START}/{tenant}, whose discovery document's issuer is Entra's "
             "{tenantid} template, as on Entra: an app must put the ID token's tid in it before "
-            "it compares (openid-client v6 does only on https://login.microsoftonline.com, so "
-            "it refuses the mock's); an app for one organization signs in through its tenant "
+            "it compares (openid-client 5 and 6 do only on https://login.microsoftonline.com, "
+            "so they refuse the mock's); an app for one organization signs in through its tenant "
             "instead (the profile's {authority} or {issuer})")
 
 

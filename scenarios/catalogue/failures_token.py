@@ -20,6 +20,7 @@ from scenarios.catalogue.id_token_source import (
     from_token_endpoint_over_tls,
     naming_graph_reader,
     naming_spoiled_tokens,
+    raise_if_signed_in_again,
     unreached_token_fault,
 )
 from scenarios.catalogue.plain_after import expect_plain_sign_in_after
@@ -67,6 +68,7 @@ def _token_fault(ctx: Ctx, name: str, fault: str) -> None:
                 if (unasked := unreached_token_fault(stack, fault, str(armed["id"]))):
                     raise NotExercised(unasked) from None
                 return  # the answer refused, not the sign-in: Core §5.3.2 allows it
+            raise_if_signed_in_again(ctx, exc)
             if (what := accepted_what(ctx, fault)) is not None:
                 raise AssertionError(f"{what}; {exc}") from exc
             if fault == "bad_signature" and stack.app.seen_signed_in(ctx.page):

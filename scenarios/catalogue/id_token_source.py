@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from mock_idp.faults.id_tokens import OWN_ACCESS_TOKEN_KINDS
 from mock_idp.faults.userinfo import ANOTHER_PERSON, names_another_person
+from scenarios.app.failure_page import ACCEPTED
 from scenarios.catalogue.accepted_token import missing_check
 from scenarios.catalogue.failures import Ctx, response_types_asked
 from scenarios.conformance.evidence import asks_for_id_token, evidence_of
@@ -28,10 +29,11 @@ from scenarios.live import LiveStack
 from scenarios.protocol_view.names import is_authorize, provider_step_name
 from scenarios.protocol_view.tokens import decode_jwt
 
-__all__ = ["accepted_unsent_nonce", "accepted_what", "also_own_access_token",
-           "asked_no_id_token", "dropped_userinfo", "from_token_endpoint_over_plain_http",
+__all__ = ["accepted_unsent_nonce", "accepted_what", "also_own_access_token", "asked_no_id_token",
+           "dropped_userinfo", "from_token_endpoint_over_plain_http",
            "from_token_endpoint_over_tls", "naming_graph_reader", "naming_spoiled_tokens",
-           "read_person_on_graph", "spoiled_own_access_token", "unreached_token_fault"]
+           "raise_if_signed_in_again", "read_person_on_graph", "spoiled_own_access_token",
+           "unreached_token_fault"]
 
 USERINFO_UNASKED = ("the app never asked UserInfo, so there was no answer to compare with the "
                     "ID token's sub")
@@ -177,6 +179,28 @@ def accepted_what(ctx: Ctx, fault: str) -> str | None:
     if fault == "wrong_nonce":
         return accepted_unsent_nonce(ctx)
     return used_userinfo_of_another(ctx) if fault == "userinfo_sub_mismatch" else None
+
+
+def raise_if_signed_in_again(ctx: Ctx, exc: AssertionError) -> None:
+    """Raise ``exc`` (a failure that says the app accepted the sign-in) told as it happened when
+    the app refused the faulted answer and started a new sign-in, which the provider's
+    session answered at once with correct tokens (the fault fires once): an app whose
+    failure redirect is its sign-in URL (passport's ``failureRedirect: '/login'``, a common
+    Express set-up over openid-client 5's Strategy) ends signed in without having accepted the
+    fault. Conformance passes such a row (``_signed_in_again``); the scenario still fails, as
+    no failure page appeared, but no longer says the app accepted what it refused. Nothing
+    is raised when the app did not start again or is not signed in."""
+    stack = ctx.env
+    if not evidence_of(stack.provider_requests()).restarted \
+            or not stack.app.seen_signed_in(ctx.page):
+        return
+    again = ("the app refused the faulted answer but started a new sign-in (it sent the browser "
+             "to the provider's authorize endpoint again), which the provider's session "
+             "answered at once with correct tokens (the fault fires once): someone is signed "
+             "in by that new sign-in, and no failure page appeared")
+    message = str(exc)
+    told = message.replace(ACCEPTED, again, 1) if ACCEPTED in message else f"{again}; {message}"
+    raise AssertionError(told) from exc
 
 
 def also_own_access_token(fault: str) -> str:

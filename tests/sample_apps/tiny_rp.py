@@ -47,6 +47,8 @@ that will not come.
 written, ``{tenantid}`` and all, before it asks for the keys (next-auth v4, through
 openid-client): on ``/common`` or ``/organizations`` it refuses every sign-in.
 ``TINY_ONLY_TID=<tenant id>`` refuses an ID token of another tenant on its failure page.
+``TINY_REFUSAL=login`` sends the browser to ``/login`` as it refuses an ID token, which starts
+a new sign-in (passport's ``failureRedirect: '/login'``).
 ``TINY_CALLBACK=loop`` makes its callback redirect to itself, without end (an error handler
 that sends the browser back where it came from); ``TINY_CALLBACK=drop`` makes it close the
 connection without an answer.
@@ -275,6 +277,9 @@ class Handler(BaseHTTPRequestHandler):
             if os.environ.get("TINY_EXIT_ON_REFUSAL") == "1":
                 print(f"refusing the ID token ({exc}): exiting", flush=True)
                 os._exit(3)
+            if os.environ.get("TINY_REFUSAL") == "login":  # passport's failureRedirect
+                self._send(302, "", headers={"Location": "/login"})
+                return
             leak = ""
             if shown_to := os.environ.get("TINY_SHOW_SECRET"):
                 secret = SETTINGS.client_secret

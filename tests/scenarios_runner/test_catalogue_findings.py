@@ -321,14 +321,20 @@ def test_an_app_that_keeps_its_first_key_set_is_told_it_never_fetched_it_again(
         tmp_path: Path) -> None:
     """An app that holds the key set it read first (passport-azure-ad keeps its for 30
     minutes) refuses the sign-in after a rotation: the failure says it did not fetch the keys
-    again and names the new kid it looked for, not only that alice is not signed in."""
+    again and names the new kid it looked for, not only that alice is not signed in; fetched
+    seconds before, it may as well be a library that pauses between fetches (openid-client 5),
+    and the failure names both."""
     profile = tiny_profile(tmp_path, env='TINY_KEEP_KEYS = "1"\n')
     status, message = _verdicts(profile, ("lifecycle.key-rotation",),
                                 tmp_path / "report")["lifecycle.key-rotation"]
     assert status == "failed", message
     assert "is not signed in" in message, message
-    assert ("\nThe app fetched the provider's key set once before the rotation and not again "
-            "after it: it looked for the new kid '") in message, message
+    assert ("\nThe app fetched the provider's key set once before the rotation, the last time "
+            ) in message, message
+    assert (" s before this sign-in, and not again after it: it looked for the new kid '"
+            ) in message, message
+    # it cannot tell a held key set from a library's pause between fetches (openid-client 5)
+    assert "openid-client 5: once a minute" in message, message
     assert "must fetch jwks_uri again when an ID token names a kid it does not know" in message
 
 
@@ -348,3 +354,21 @@ def test_an_app_deaf_to_a_dropped_answer_is_told_the_provider_broke_it_off(
             "after the first bytes (of 4096 its Content-Length promised), and the app's HTTP "
             "client did not notice: it waits for the rest of a body that will not come") \
         in message, message
+
+
+def test_an_app_that_signs_in_again_after_refusing_is_not_told_it_accepted_the_fault(
+        tmp_path: Path) -> None:
+    """An app whose refusal sends the browser to its sign-in URL (passport's
+    ``failureRedirect: '/login'`` over openid-client 5's Strategy) refuses the forged ID token,
+    starts a new sign-in, and the provider's session signs alice in at once with a correct one
+    (the fault fires once). The failure (no failure page) says so, not that the app accepted
+    an ID token whose signature does not verify, nor that https would make it pass."""
+    profile = tiny_profile(tmp_path, env='TINY_REFUSAL = "login"\n')
+    only = ("failure.bad-signature", "failure.wrong-issuer")
+    verdicts = _verdicts(profile, only, tmp_path / "report")
+    for scenario_id in only:
+        status, message = verdicts[scenario_id]
+        assert status == "failed", verdicts
+        assert "the app refused the faulted answer but started a new sign-in" in message, message
+        assert "the app accepted" not in message, message
+        assert "https = true" not in message, message

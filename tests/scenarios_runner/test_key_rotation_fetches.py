@@ -12,7 +12,7 @@ from typing import Any, cast
 
 import pytest
 
-from scenarios.catalogue.lifecycle import _key_fetches
+from scenarios.catalogue.lifecycle import _fetch_gap, _kept_old_keys, _key_fetches
 from scenarios.live import LiveStack
 
 TENANT = "6f2c1a9e-3b7d-4e58-a1c4-92d0b7e5f318"
@@ -47,3 +47,35 @@ def test_other_requests_and_refused_fetches_do_not() -> None:
                    _get(f"/{TENANT}/discovery/v2.0/keys", status=503),
                    _get(f"/{TENANT}/FederationMetadata/2007-06/FederationMetadata.xml"))
     assert _key_fetches(stack) == 0
+
+
+def _at(wall: float, method: str, path: str) -> dict[str, Any]:
+    return {"method": method, "path": f"/{TENANT}{path}", "query": "", "status": 200,
+            "wall": wall}
+
+
+def test_the_gap_runs_from_the_last_key_fetch_to_the_sign_in_after_it() -> None:
+    """The real time from the app's last fetch of the keys to the token request after it
+    (the sign-in the rotation broke); none without a token request after the fetch."""
+    first = [_at(100.0, "POST", "/oauth2/v2.0/token"),
+             _at(100.5, "GET", "/discovery/v2.0/keys")]
+    assert _fetch_gap([*first, _at(104.0, "POST", "/oauth2/v2.0/token")]) == 3.5
+    assert _fetch_gap(first) is None
+    assert _fetch_gap([]) is None
+
+
+def test_a_fetch_seconds_before_may_be_a_library_pausing_between_fetches() -> None:
+    """openid-client 5 fetches the key set again for an unknown kid, but at most once a minute:
+    a rotation seconds after its first fetch fails the next sign-in as a held key set would.
+    The message says both, and says the pause cannot be waited out, rather than that the app
+    never fetches; a fetch longer ago than that pause keeps the plain message."""
+    paused = _kept_old_keys(1, "k2", 4.2)
+    assert paused.startswith("The app fetched the provider's key set once before the "
+                             "rotation, the last time 4 s before this sign-in,"), paused
+    assert "openid-client 5: once a minute" in paused, paused
+    assert "passport-azure-ad: 30 minutes" in paused, paused
+    for plain in (_kept_old_keys(1, "k2", 600.0), _kept_old_keys(1, "k2")):
+        assert plain.startswith("The app fetched the provider's key set once before the "
+                                "rotation and not again after it: it looked for the new kid "
+                                "'k2' in the keys it held. An app must fetch"), plain
+        assert "openid-client" not in plain, plain
