@@ -42,8 +42,9 @@ OVER_HTTP = ("it took the ID token from the provider's token endpoint over plain
              "that relies on TLS there, as openid-client and MSAL do, passes with the provider "
              "on https: set [provider] https = true in its profile")
 FAILED = {
-    BAD_SIGNATURE: "AssertionError: the app accepted an ID token whose signature does not "
-    f"verify, and {OVER_HTTP}; the failure page did not appear",
+    BAD_SIGNATURE: "AssertionError: the app accepted an ID token whose signature did not "
+    "verify with the provider's keys (one bit of the signature flipped); it is missing the "
+    "check of the OpenID Foundation's RP certification test rp-id_token-bad-sig-rs256",
     KEY_ROTATION: "AssertionError: the app never fetched the provider's signing keys, so it "
     f"cannot have checked the ID token's signature, and {OVER_HTTP}",
 }
@@ -100,3 +101,4 @@ def test_an_app_that_checks_no_signature_over_plain_http_fails(
     report = describe_result(result, sso_run_scenario.report_dir)
     assert result.status == "failed", f"expected the scenario to FAIL:\n{report}"
     assert (result.message or "").startswith(FAILED[scenario_id]), report
+    assert f"and {OVER_HTTP}" in (result.message or ""), report
