@@ -41,8 +41,8 @@ CATALOGUE = textwrap.dedent("""\
     @registry.scenario(id="late.fail", title="fails once the run is stopped", proves="nothing")
     def late(ctx):
         (HERE / "ready-late").write_text("x")
-        with open(HERE / "signalled", encoding="utf-8") as fifo:  # waits for the test's "go"
-            fifo.read()
+        with open(HERE / "signalled", "rb") as fifo:  # waits for the test's "go"
+            fifo.read(2)
         raise AssertionError("the app kept the session")
     """)
 
@@ -60,6 +60,9 @@ RUN_WITH_GRACE = ("import runpy, scenarios.worker_pool as pool; "
 def test_a_result_sent_during_the_grace_is_reported(tmp_path: Path) -> None:
     (tmp_path / "grace_catalogue.py").write_text(CATALOGUE, encoding="utf-8")
     os.mkfifo(tmp_path / "signalled")
+    # Open to read and write, so that neither this open nor the write waits for the scenario
+    # (a run that never reaches it fails the test rather than hanging it).
+    go = os.open(tmp_path / "signalled", os.O_RDWR)
     env = {**os.environ, "HELD_DIR": str(tmp_path),
            "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
     child = subprocess.Popen(
@@ -73,10 +76,10 @@ def test_a_result_sent_during_the_grace_is_reported(tmp_path: Path) -> None:
             assert child.poll() is None and time.monotonic() < deadline, child.communicate()
             time.sleep(0.02)
         child.send_signal(signal.SIGTERM)
-        with open(tmp_path / "signalled", "w", encoding="utf-8") as go:  # the late one fails
-            go.write("go")
+        os.write(go, b"go")  # the late one fails
         out, err = child.communicate(timeout=60)
     finally:
+        os.close(go)
         if child.poll() is None:
             os.killpg(child.pid, signal.SIGKILL)
             child.wait()
