@@ -315,15 +315,16 @@ def _join(process: BaseProcess, timeout: float, drain: Callable[[], None]) -> No
 
 
 def _interrupt_workers(processes: Sequence[BaseProcess], drain: Callable[[], None],
-                       grace: float = INTERRUPT_GRACE_SECONDS) -> None:
+                       grace: float | None = None) -> None:
     """The run was interrupted: each worker is to stop, tearing its stacks down. Ctrl-C has
     reached them already (a terminal signals its whole foreground process group); those still
     running after ``grace`` seconds are sent SIGTERM, which one stopping already ignores. Sent
     on the heels of the Ctrl-C, it could leave a worker asleep: with two signals at once,
     CPython may take them on another of its threads and not wake the main one from a
     blocking call (``time.sleep``), so the interrupt would wait for that call to end. What
-    they send meanwhile is passed to ``drain``."""
-    deadline = time.monotonic() + grace
+    they send meanwhile is passed to ``drain``. ``grace`` defaults to
+    :data:`INTERRUPT_GRACE_SECONDS` as it is when called (a test's run sets it longer)."""
+    deadline = time.monotonic() + (INTERRUPT_GRACE_SECONDS if grace is None else grace)
     for process in processes:
         _join(process, max(0.0, deadline - time.monotonic()), drain)
     for process in processes:
