@@ -26,7 +26,7 @@ def _text_only(directory: Path) -> Path:
 
 
 @pytest.mark.parametrize(("scenario", "status", "says"), [
-    ("failure.nonce-mismatch", "failed", "AssertionError: the failure page did not appear: no "
+    ("failure.nonce-mismatch", "failed", "; the failure page did not appear: no "
      "'Sign-in failed'; the app showed /account with HTTP 200: 'Account' / 'Signed in as "
      "Alice Adams'"),
     ("failure.userinfo-sub-mismatch", "skipped", "not exercised: the app never asked UserInfo"),
@@ -36,4 +36,4 @@ def test_a_text_only_profile_gets_a_verdict_not_an_error(
         tmp_path: Path, sso_run_scenario: ScenarioRunner, scenario: str, status: str,
         says: str) -> None:
     result = sso_run_scenario(scenario, app=str(_text_only(tmp_path)))
-    assert (result.status, (result.message or "").startswith(says)) == (status, True), result
+    assert (result.status, says in (result.message or "")) == (status, True), result
