@@ -258,8 +258,7 @@ def handle(args: argparse.Namespace) -> int:
                         done[row.id] = _not_applicable(row)
                 runnable = tuple(row for row in rows if row.id not in done)
                 if not runnable and not target.others_run:
-                    _say("scenarios conformance: no rows to run (the logout-token rows need "
-                         "--backchannel, or backchannel_uri in the profile)")
+                    _say(f"scenarios conformance: no rows to run ({NEEDS_BACKCHANNEL})")
                     return EXIT_SETUP
                 for result in done.values():
                     _say(format_progress(result))
@@ -296,13 +295,14 @@ def handle(args: argparse.Namespace) -> int:
     return 0 if passed(results, others_run=target.others_run) else EXIT_FAILED
 
 
+NEEDS_BACKCHANNEL = "the logout-token rows need --backchannel, or [sign_out] backchannel_uri"
+
+
 def _not_applicable(row: Row) -> RowResult:
-    """A logout-token row without a back-channel URI: not tested, saying why, as ``run`` skips
-    a scenario that does not apply to the app (not left out: the table, the reports and the
-    shards' sizes hold every row ``--list`` shows)."""
+    """A logout-token row without a back-channel URI: not tested, saying why (not left out:
+    the table, the reports and the shards' sizes hold every row ``--list`` shows)."""
     return RowResult(row=row, verdict=Verdict(
-        result="SKIP", did="not asked", reason="not tested: the logout-token rows need "
-        "--backchannel, or backchannel_uri in the profile"), seconds=0.0)
+        result="SKIP", did="not asked", reason=f"not tested: {NEEDS_BACKCHANNEL}"), seconds=0.0)
 
 
 def _others_run(shard: Shard | None, selection: Sequence[Row], dealt: Sequence[Row], *,

@@ -78,6 +78,17 @@ class RowResult:
     directory (``None``: nowhere, or it printed nothing)."""
 
     @property
+    def did_cell(self) -> str:
+        """The row's "RP DID" cell: what the RP did, or, for a row not tested (``SKIP``), why
+        (the verdict's reason: ``not tested: …``, ``not run: …``). A logout-token row that was
+        not tested holds what the RP answered (``HTTP 400; session kept``) or ``not asked``,
+        which beside ``EXPECTED HTTP 400`` reads as a result; the reason says why it is
+        none."""
+        if self.verdict.result == "SKIP" and self.verdict.reason:
+            return self.verdict.reason
+        return self.verdict.did
+
+    @property
     def protocol_text(self) -> str | None:
         """The exchange as a text sequence diagram."""
         return text_of(self.protocol, f"{self.row.id}: {self.row.what}")
@@ -113,11 +124,25 @@ def summary_line(results: Sequence[RowResult]) -> str:
             f"tested, {counts['informational']} informational")
 
 
+CELL = 100
+"""Characters of a not-tested row's reason its table cell holds; the line under the table
+gives it whole."""
+
+
+def _cell(result: RowResult) -> str:
+    """:attr:`RowResult.did_cell`, a reason cut to :data:`CELL` characters (what an RP did is
+    short already)."""
+    cell = result.did_cell
+    if result.verdict.result != "SKIP" or len(cell) <= CELL:
+        return cell
+    return cell[:CELL - 1].rstrip() + "…"
+
+
 def format_table(results: Sequence[RowResult]) -> str:
     """The table: row id, expected, what the RP did, result; then one line per failure, row not
     tested, informational row and note."""
     header = ("ROW", "EXPECTED", "RP DID", "RESULT")
-    body = [(r.row.id, r.row.expect, r.verdict.did, r.verdict.result) for r in results]
+    body = [(r.row.id, r.row.expect, _cell(r), r.verdict.result) for r in results]
     widths = [max(len(line[i]) for line in (header, *body)) for i in range(3)]
     lines = ["  ".join(cell.ljust(widths[i]) if i < 3 else cell for i, cell in enumerate(line))
              for line in (header, *body)]

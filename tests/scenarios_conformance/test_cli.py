@@ -315,12 +315,20 @@ def test_without_a_back_channel_uri_the_logout_token_rows_are_not_tested_saying_
     results = json.loads((report / "results.json").read_text(encoding="utf-8"))
     assert [r["id"] for r in results["rows"]] == listed
     not_tested = [r for r in results["rows"] if r["kind"] != "login"]
-    assert not_tested and all(
-        (r["result"], r["reason"]) == ("SKIP", "not tested: the logout-token rows need "
-                                       "--backchannel, or backchannel_uri in the profile")
-        for r in not_tested), not_tested
+    why = "not tested: the logout-token rows need --backchannel, or [sign_out] backchannel_uri"
+    assert not_tested and all((r["result"], r["reason"]) == ("SKIP", why)
+                              for r in not_tested), not_tested
     assert results["skipped"] == len(not_tested) and results["ok"] is True
     assert f"{len(not_tested)} not tested" in captured.out
+    # each row's own line in the table and in the page's summary says why, not what the row
+    # expected (HTTP 400) beside "not asked"
+    lines = {line.split()[0]: line for line in captured.out.splitlines() if line.strip()}
+    page = (report / "index.html").read_text(encoding="utf-8")
+    for r in not_tested:
+        assert re.fullmatch(rf"{re.escape(r['id'])}\s+{re.escape(r['expect'])}\s+"
+                            rf"{re.escape(why)}\s+SKIP", lines[r["id"]]), lines[r["id"]]
+        assert (f'<td><a href="#{r["id"]}">{r["id"]}</a></td><td>{r["expect"]}</td>'
+                f"<td>{why}</td>") in page
     cases = ET.parse(junit).getroot().iter("testcase")
     assert [case.get("name") for case in cases] == listed
     assert len(ET.parse(junit).getroot().findall(".//skipped")) == len(not_tested)

@@ -302,6 +302,25 @@ def test_table_has_a_line_per_row_and_a_reason_per_failure() -> None:
     assert lines[-1] == "2 passed, 1 failed, 1 not tested, 0 informational"
 
 
+def test_a_row_not_tested_says_why_in_its_cell_not_what_the_rp_answered() -> None:
+    """A logout-token row not tested because the URI refused a valid token too: its cell is
+    the reason (cut, whole under the table), not ``HTTP 400; session kept`` beside ``EXPECTED
+    HTTP 400``, which reads as a pass; a row tested keeps what the RP did."""
+    skipped = RowResult(row=LT_NONCE, verdict=judge(LT_NONCE, _bc(400, after=200, valid=400)),
+                        seconds=0.1)
+    passed = RowResult(row=LT_VALID, verdict=judge(LT_VALID, _bc(200, after=401)), seconds=0.1)
+    lines = format_table([passed, skipped]).splitlines()
+    assert lines[1].split()[3:] == ["HTTP", "200;", "session", "ended", "PASS"]
+    assert "HTTP 400; session kept" not in lines[2], lines[2]
+    cell = lines[2].split("HTTP 400", 1)[1].strip().removesuffix("SKIP").strip()
+    assert cell.startswith("not tested: the back-channel logout URI answered a valid logout "
+                           "token 400 too") and cell.endswith("…") and len(cell) == 100, cell
+    assert f"SKIP {LT_NONCE.id}: {skipped.verdict.reason}" in lines
+    quoted = "not signed in; page HTTP 502: " + "x" * 90  # a tested row's cell is not cut
+    refused = RowResult(row=NONCE, verdict=Verdict(result="PASS", did=quoted), seconds=0.1)
+    assert quoted + "  PASS" in format_table([refused])
+
+
 def test_table_columns_line_up() -> None:
     lines = format_table(_results()).splitlines()[:5]
     for column in ("EXPECTED", "RP DID", "RESULT"):
