@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -152,9 +153,11 @@ def _registered(registry: Registry, scenario_id: str) -> Scenario:
 def describe_result(result: ScenarioResult, report_dir: Path | None = None) -> str:
     """The scenario's outcome as the runner reports it: status, message, steps, the failed
     step's screenshot, trace, and where what the app printed is kept."""
-    lines = [f"{result.id} {result.status.upper()}: {result.message or 'passed'}"]
-    lines += [f"  {s.status.upper():<6} {s.name}" + (f": {s.error}" if s.error else "")
-              for s in result.steps]
+    message = result.message or ""
+    lines = [f"{result.id} {result.status.upper()}: {message or 'passed'}"]
+    lines += [f"  {s.status.upper():<6} {s.name}" + (
+        "" if not s.error else SAID_ABOVE if _said(s.error, message) else f": {s.error}")
+        for s in result.steps]
     shots = [s.screenshot for s in result.steps if s.status == "failed" and s.screenshot]
     if shots and report_dir is not None:
         lines.append(f"screenshot at the failure: {report_dir / shots[0]}")
@@ -163,8 +166,44 @@ def describe_result(result: ScenarioResult, report_dir: Path | None = None) -> s
     if result.app_log and report_dir is not None:
         lines.append(f"what the app printed: {report_dir / result.app_log}")
     if result.details:
-        lines.append(result.details)
+        lines.append(_traceback_without(result.details, message))
     return "\n".join(lines)
+
+
+SAID_ABOVE = " (the error above)"
+"""A step line's ending in place of an error the result's first line gives already: pytest
+shows the whole message in the failure and, under CI, in its short summary, where the same
+text twice (or three times, with the traceback's last line) reads as several failures."""
+
+_EXCEPTION_TYPE = re.compile(r"[A-Za-z_][\w.]*: ")
+
+
+def _said(error: str, message: str) -> bool:
+    """Whether the step's ``error`` is in ``message`` already, with or without its exception
+    type (a step names ``NoFailurePage``'s module path where the message says
+    ``AssertionError``)."""
+    if error in message:
+        return True
+    typed = _EXCEPTION_TYPE.match(error)
+    return typed is not None and error[typed.end():] in message
+
+
+def _traceback_without(details: str, message: str) -> str:
+    """``details``, a traceback, with its last exception's text cut when ``message`` gives it
+    (its type is kept): the worker takes the message from that exception."""
+    lines = details.rstrip("\n").splitlines()
+    frames = [i for i, line in enumerate(lines) if line.startswith("  File ")]
+    if not frames:
+        return details
+    end = next((i for i in range(frames[-1] + 1, len(lines))
+                if not lines[i].startswith(" ")), None)
+    if end is None:
+        return details
+    raised = "\n".join(lines[end:])
+    typed = _EXCEPTION_TYPE.match(raised)
+    if typed is None or not _said(raised, message):
+        return details
+    return "\n".join([*lines[:end], raised[:typed.end() - 2] + SAID_ABOVE])
 
 
 def expect_passed(result: ScenarioResult, report_dir: Path | None = None) -> None:
