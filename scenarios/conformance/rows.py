@@ -139,16 +139,16 @@ def _cell(result: RowResult) -> str:
 
 
 def format_table(results: Sequence[RowResult]) -> str:
-    """The table: row id, expected, what the RP did, result; then one line per failure, row not
-    tested, informational row and note."""
+    """The table: row id, expected, what the RP did (a row not tested: why), result; then one
+    line per failure, informational row, note and row not tested whose reason its cell cut."""
     header = ("ROW", "EXPECTED", "RP DID", "RESULT")
     body = [(r.row.id, r.row.expect, _cell(r), r.verdict.result) for r in results]
     widths = [max(len(line[i]) for line in (header, *body)) for i in range(3)]
     lines = ["  ".join(cell.ljust(widths[i]) if i < 3 else cell for i, cell in enumerate(line))
              for line in (header, *body)]
     lines.append("")
-    for r in results:
-        if r.verdict.result != "PASS":
+    for r in results:  # a reason the row's cell holds whole is not said again
+        if r.verdict.result != "PASS" and _cell(r) != r.verdict.reason:
             lines.append(f"{r.verdict.result} {r.row.id}: {r.verdict.reason}")
     for r in results:
         if r.verdict.result == "PASS" and r.verdict.note:
