@@ -105,8 +105,11 @@ def test_an_rp_given_by_url_that_stops_answering_ends_its_row_and_the_rest(
     rows = _rows(report)
     assert (rows["rp-id_token-aud"]["result"], rows["rp-id_token-aud"]["did"]) == (
         "FAIL", "the row did not finish")
-    assert rows["rp-id_token-aud"]["reason"] == (
-        f"the check URL {base}/me did not answer: connect ECONNREFUSED {base[7:]}")
+    # The app exits as it refuses the token: a check made while it is still closing has its
+    # connection reset rather than refused (seen with both cores busy).
+    assert rows["rp-id_token-aud"]["reason"] in {
+        f"the check URL {base}/me did not answer: {met}" for met in (
+            f"connect ECONNREFUSED {base[7:]}", "read ECONNRESET", "socket hang up")}, rows
     assert rows["rp-nonce-invalid"]["result"] == "SKIP"
     assert str(rows["rp-nonce-invalid"]["reason"]).startswith(
         f"not run: the app stopped answering during rp-id_token-aud ({base}/me: cannot "
