@@ -3,8 +3,7 @@ which apps a tenant's users may sign in to."""
 
 from __future__ import annotations
 
-import uuid
-
+from ..config_fields import is_guid
 from ..errors import EntraError
 from ..store import Application, Store, Tenant
 from ..text_policy import is_tenant_domain
@@ -16,14 +15,6 @@ CONSUMERS = "consumers"
 them in is served there, but no one signs in (:mod:`mock_idp.signin.flow`)."""
 MSA_DIRECTORY = "Microsoft Accounts"
 """How Entra names the personal accounts' directory in AADSTS700016."""
-
-
-def is_guid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return len(value) == 36
 
 
 def resolve(store: Store, segment: str) -> Tenant | None:
