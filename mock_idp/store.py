@@ -292,6 +292,8 @@ class Store:
         return tenant
 
     def resolve_tenant(self, segment: str) -> Tenant | None:
+        if not segment.isascii():  # ids and domains are ASCII: "\u212a".lower() is "k"
+            return None
         key = segment.lower()
         found = self.tenants.get(key)  # a get and a copy: the clock moving back reads this
         return found or next((t for t in list(self.tenants.values()) if t.domain == key), None)
