@@ -12,7 +12,6 @@ app's credentials live in :mod:`mock_idp.config_fields`, :mod:`mock_idp.director
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -67,7 +66,7 @@ from .registration_rules import (
     identifier_uri_problem,
     redirect_uri_problem,
 )
-from .text_policy import mail_problem, upn_problem
+from .text_policy import is_tenant_domain, mail_problem, upn_problem
 from .toml_file import read_toml
 
 __all__ = [
@@ -76,10 +75,6 @@ __all__ = [
     "SIGN_IN_AUDIENCES", "SINGLE_TENANT", "SecretConfig", "TenantConfig", "UserConfig",
     "default_tenant", "stable_oid",
 ]
-
-_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
-                     r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-
 
 @dataclass(frozen=True, kw_only=True)
 class AppConfig:
@@ -488,8 +483,9 @@ def _tenant(d: Mapping[str, Any], where: str, base_dir: Path | None) -> TenantCo
     # in another spelling ({...}, urn:uuid:, no dashes).
     tid = req_guid(d, "id", where)
     domain = req_str(d, "domain", where).lower()
-    if len(domain) > 253 or not _DOMAIN.match(domain):
-        raise ConfigError(f"{where}.domain must be a DNS name such as contoso.onmicrosoft.com")
+    if not is_tenant_domain(domain):
+        raise ConfigError(f"{where}.domain must be a DNS name such as contoso.onmicrosoft.com, "
+                          "whose last label is letters")
     region = req_str(d, "region", where, "NA")
     if len(region) > 16:
         raise ConfigError(f"{where}.region must be at most 16 characters")

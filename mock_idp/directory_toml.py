@@ -137,7 +137,9 @@ def parse_app_claims(d: Mapping[str, Any], where: str) -> dict[str, Any]:
         assignments.append(AssignmentConfig(principal=req_str(item, "principal", key),
                                             role=opt_str(item, "role", key)))
     version = d.get("access_token_version")
-    if version not in (None, 1, 2) or isinstance(version, bool):
+    # an integer, as Graph's Int32 property is: 2.0 equals 2 but would be stored and
+    # read back as a float
+    if version is not None and (type(version) is not int or version not in (1, 2)):
         raise ConfigError(f"{where}.access_token_version must be 1 or 2")
     return {"group_membership_claims": normalized, "access_token_version": version,
             "optional_claims": OptionalClaims(id_token=lists["id_token"],

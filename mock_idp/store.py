@@ -190,7 +190,12 @@ class Tenant:
         return None
 
     def find_user(self, name_or_id: str) -> User | None:
-        key = name_or_id.strip().lower()
+        key = name_or_id.strip()
+        if not key.isascii():
+            # UPNs and object ids are ASCII (text_policy); in Python's case folding "\u212a"
+            # (KELVIN SIGN) is "k", so a look-alike name would otherwise sign in as kate@...
+            return None
+        key = key.lower()
         if key in self.users:
             return self.users[key]
         return next((u for u in self.users.values() if u.upn.lower() == key), None)
@@ -287,6 +292,8 @@ class Store:
         return tenant
 
     def resolve_tenant(self, segment: str) -> Tenant | None:
+        if not segment.isascii():  # ids and domains are ASCII: "\u212a".lower() is "k"
+            return None
         key = segment.lower()
         found = self.tenants.get(key)  # a get and a copy: the clock moving back reads this
         return found or next((t for t in list(self.tenants.values()) if t.domain == key), None)

@@ -34,6 +34,7 @@ _REORDERING = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 _UPN_LOCAL = re.compile(r"[A-Za-z0-9'._!#^~-]+", re.ASCII)
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _DOMAIN = re.compile(rf"{_LABEL}(?:\.{_LABEL})*", re.ASCII)
+_TENANT_DOMAIN = re.compile(rf"(?=.{{1,253}}$)(?:{_LABEL}\.)+[A-Za-z]{{2,63}}", re.ASCII)
 _MAIL_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}", re.ASCII)
 _NICKNAME_FORBIDDEN = frozenset('@()\\[]";:<>, ')
 
@@ -47,6 +48,15 @@ def text_problem(value: str, *, multiline: bool = False) -> str | None:
     if bad is not None:
         return f"contains a character that reorders text (U+{ord(bad.group()):04X})"
     return None
+
+
+def is_tenant_domain(value: str) -> bool:
+    """Whether ``value`` can name a tenant in a path (``/{tenant}/oauth2/v2.0/authorize``): a
+    DNS name of two labels or more whose last is letters, as ``contoso.onmicrosoft.com``. The
+    endpoints refuse any other segment that is not a GUID with AADSTS900023, so a tenant is
+    registered only under a domain they take: ``1.2.3.4`` or ``v2.0`` would make a tenant no
+    authority could reach by its domain."""
+    return _TENANT_DOMAIN.fullmatch(value) is not None
 
 
 def upn_problem(value: str) -> str | None:

@@ -22,6 +22,7 @@ DIGITS = 6
 MIN_SECRET_BYTES = 10
 """80 bits: the 16 base32 characters of the shortest secrets authenticator apps are given."""
 MAX_SECRET_CHARS = 128
+BASE32_ONLY = "a TOTP secret must be base32 (A-Z and 2-7)"
 
 
 def normalised(secret: str) -> str:
@@ -34,13 +35,18 @@ def normalised(secret: str) -> str:
 def decode_secret(secret: str) -> bytes:
     """The key a base32 secret spells (spaces and case ignored, padding optional);
     :class:`ValueError` for one that is not base32 or is shorter than 80 bits."""
-    text = "".join(secret.split()).upper()
+    text = "".join(secret.split())
     if not text or len(text) > MAX_SECRET_CHARS:
         raise ValueError(f"a TOTP secret is 16 to {MAX_SECRET_CHARS} base32 characters")
+    # ASCII before capitals: "ı".upper() is "I", and b32decode refuses other non-ASCII with
+    # a message of its own ("string argument should contain only ASCII characters")
+    if not text.isascii():
+        raise ValueError(BASE32_ONLY)
+    text = text.upper()
     try:
         key = base64.b32decode(text + "=" * (-len(text) % 8))
     except binascii.Error as exc:
-        raise ValueError("a TOTP secret must be base32 (A-Z and 2-7)") from exc
+        raise ValueError(BASE32_ONLY) from exc
     if len(key) < MIN_SECRET_BYTES:
         raise ValueError("a TOTP secret must be at least 16 base32 characters (80 bits)")
     return key

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..config_fields import is_guid
 from ..store import Tenant, User
 from .body_first import read_first
 from .common import base_url, idp
@@ -248,10 +249,10 @@ def group_key(value: str) -> str:
     in its place, Azure/active-directory-dotnet-graphapi-b2bportal-web#16; the placeholder
     ``{id}`` left in ``groups/{id}/checkMemberObjects``,
     microsoftgraph/microsoft-graph-docs-contrib#3854). Users differ: their key may be a UPN."""
-    try:
-        return str(uuid.UUID(value.strip()))
-    except ValueError:
-        raise BadInput(f"Invalid object identifier '{value[:80]}'.", field="id") from None
+    key = value.strip()
+    if not is_guid(key):  # 8-4-4-4-12 ASCII hex only, as parse_guid
+        raise BadInput(f"Invalid object identifier '{value[:80]}'.", field="id")
+    return key.lower()
 
 
 def find_user(request: Request, tenant: Tenant) -> User:

@@ -167,7 +167,9 @@ def application_changes(body: dict[str, Any], *, client_id: str | None = None,
         check_known(api, {"requestedAccessTokenVersion"}, "api")
         if "requestedAccessTokenVersion" in api:
             version = api["requestedAccessTokenVersion"]
-            if version not in (None, 1, 2) or isinstance(version, bool):
+            # an integer, as Graph's Int32 property is: 2.0 equals 2 but would be stored and
+            # read back as a float
+            if version is not None and (type(version) is not int or version not in (1, 2)):
                 raise BadInput("'api.requestedAccessTokenVersion' must be 1, 2 or null",
                                field="api.requestedAccessTokenVersion")
             out["requested_access_token_version"] = version

@@ -19,7 +19,6 @@ import contextlib
 import json
 import math
 import re
-import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -28,6 +27,7 @@ from starlette.requests import Request
 
 from .. import clock_range
 from ..clock_range import EARLIEST, LATEST, ClockRangeError
+from ..config_fields import is_guid
 from ..text_policy import text_problem
 
 MAX_BODY_BYTES = 256 * 1024
@@ -355,10 +355,11 @@ def get_guid(obj: Mapping[str, Any], key: str, where: str = "", *,
 
 
 def parse_guid(value: str, name: str) -> str:
-    try:
-        return str(uuid.UUID(value))
-    except ValueError as exc:
-        raise BadInput(f"{name!r} must be a GUID, got {shown(value, 64)!r}", field=name) from exc
+    """``value``, 8-4-4-4-12 ASCII hex (:func:`is_guid`), in lower case; ``uuid.UUID`` also
+    reads ``urn:uuid:…``, dashes anywhere and other scripts' digits, other spellings of an id."""
+    if not is_guid(value):
+        raise BadInput(f"{name!r} must be a GUID, got {shown(value, 64)!r}", field=name)
+    return value.lower()
 
 
 def parse_datetime(value: str, name: str) -> datetime:

@@ -222,6 +222,9 @@ def _lower(value: Any, name: str) -> str | None:
         return None
     if not isinstance(value, str) or not value or len(value) > 256:
         raise FaultSpecError(name, f"{name} must be a non-empty string")
+    if not value.isascii():  # ids, domains and UPNs are; "\u212a".lower() would be "k"
+        raise FaultSpecError(name, f"{name} must be an id, a domain or a user principal name "
+                                   "in ASCII")
     return value.lower()
 
 

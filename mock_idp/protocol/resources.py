@@ -46,6 +46,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from ..config_fields import is_guid
 from ..consent import consented
 from ..errors import EntraError
 from ..store import Application, Tenant
@@ -60,7 +61,6 @@ from .claims import (
     V1_DEFAULT,
     resource_scopes,
 )
-from .tenants import is_guid
 
 GRAPH_ALIASES = frozenset({GRAPH_RESOURCE_URI, GRAPH_RESOURCE_ID, AZURE_AD_GRAPH})
 ID_TOKEN_SCOPES = ("profile", "openid", "email")

@@ -3,11 +3,10 @@ which apps a tenant's users may sign in to."""
 
 from __future__ import annotations
 
-import re
-import uuid
-
+from ..config_fields import is_guid
 from ..errors import EntraError
 from ..store import Application, Store, Tenant
+from ..text_policy import is_tenant_domain
 
 MULTI_TENANT = frozenset({"common", "organizations", "consumers"})
 ORGANIZATIONS = frozenset({"common", "organizations"})
@@ -16,17 +15,6 @@ CONSUMERS = "consumers"
 them in is served there, but no one signs in (:mod:`mock_idp.signin.flow`)."""
 MSA_DIRECTORY = "Microsoft Accounts"
 """How Entra names the personal accounts' directory in AADSTS700016."""
-_DNS = re.compile(
-    r"^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
-)
-
-
-def is_guid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return len(value) == 36
 
 
 def resolve(store: Store, segment: str) -> Tenant | None:
@@ -37,7 +25,7 @@ def resolve(store: Store, segment: str) -> Tenant | None:
     """
     if segment.lower() in MULTI_TENANT:
         return None
-    if not (is_guid(segment) or _DNS.match(segment)):
+    if not (is_guid(segment) or is_tenant_domain(segment)):
         raise EntraError(900023, {"tenant": segment[:100]})
     tenant = store.resolve_tenant(segment)
     if tenant is None:

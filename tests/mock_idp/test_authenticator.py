@@ -67,10 +67,20 @@ def test_a_code_is_good_for_its_step_and_the_ones_either_side() -> None:
     assert not totp.verify(RFC_SECRET, "１２３４５６", now)  # full-width digits
 
 
-@pytest.mark.parametrize("secret", ["", "short", "not base32!", "A" * 129])
+@pytest.mark.parametrize("secret", ["", "short", "not base32!", "A" * 129,
+                                    "ＪＢＳＷＹ３ＤＰＥＨＰＫ３ＰＸＰ", "jbswy3dṗehpk3pxp"])
 def test_bad_secrets_are_refused(secret: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^a TOTP secret "):
         totp.decode_secret(secret)
+
+
+def test_a_secret_in_other_letters_is_not_read_as_capitals() -> None:
+    # "ı" (dotless i) and "ſ" (long s) turn into I and S in capitals: JBSWY3DPEHPK3PXP is
+    # not what was typed.
+    with pytest.raises(ValueError, match=r"must be base32"):
+        totp.normalised("JBſWY3DPEHPK3PXP")
+    with pytest.raises(ValueError, match=r"must be base32"):
+        totp.normalised("ıBSWY3DPEHPK3PXP")
 
 
 def _to_code_page(client: AppClient, upn: str = ALICE, **params: str) -> httpx.Response:
@@ -210,6 +220,7 @@ def test_the_control_route_registers_shows_and_removes_one(client: AppClient) ->
 @pytest.mark.parametrize(("body", "field", "status"), [
     ({"totp_secret": "not base32!"}, "totp_secret", 400),
     ({"totp_secret": "ABCD"}, "totp_secret", 400),
+    ({"totp_secret": "ＪＢＳＷＹ３ＤＰＥＨＰＫ３ＰＸＰ"}, "totp_secret", 400),
     ({"totp_secret": 7}, "totp_secret", 400),
     ({"secret": ALICE_SECRET}, "secret", 400),
 ])
@@ -217,6 +228,8 @@ def test_bad_registrations_are_refused_naming_the_field(
         client: AppClient, body: dict[str, Any], field: str, status: int) -> None:
     response = client.put(AUTHENTICATOR, json=body)
     assert response.status_code == status and response.json()["error"]["field"] == field
+    if isinstance(body.get("totp_secret"), str):
+        assert response.json()["error"]["message"].startswith("a TOTP secret "), response.text
     assert client.get(AUTHENTICATOR).json()["totp_secret"] is None
     nobody = client.put(f"/_mock/tenants/{TENANT}/users/nobody@x.test/authenticator", json={})
     assert nobody.status_code == 404

@@ -138,6 +138,7 @@ def test_admin_consent_grants_the_configured_api_permissions() -> None:
     (lambda d: d["apps"][0].update(extension_properties=[{"name": "x", "data_type": "Text"}]),
      "data_type must be one of"),
     (lambda d: d["apps"][0].update(access_token_version=3), "access_token_version"),
+    (lambda d: d["apps"][0].update(access_token_version=2.0), "access_token_version"),
     (lambda d: d.update(groups=[{"name": "A"}, {"name": "a"}]), "two groups have the same name"),
     (lambda d: d.update(groups=[{"name": "A", "id": "g"}]), "tenants[0].groups[0].id"),
     (lambda d: d.update(groups=[{"name": "A", "types": ["Static"]}]), "types"),

@@ -287,6 +287,15 @@ def test_unusable_urls_are_refused_where_they_are_registered(lenient: AppClient,
         "app_id": REFERENCE_RP_CLIENT_ID, "tenant": TENANT, "events_url": url}), "events_url")
 
 
+@pytest.mark.parametrize("version", [2.0, 1.0, True, "2"])
+def test_a_token_version_that_is_no_integer_is_refused(lenient: AppClient, version: Any) -> None:
+    response = lenient.post(f"{G}/applications", json={
+        "displayName": "x", "api": {"requestedAccessTokenVersion": version}})
+    graph_refused(response, "api.requestedAccessTokenVersion")
+    assert [a["displayName"] for a in lenient.get(f"{G}/applications").json()["value"]] \
+        == ["Reference relying party"]
+
+
 def _odd_charset_form(field: str) -> tuple[bytes, dict[str, str]]:
     body = (b'--b\r\nContent-Disposition: form-data; name="' + field.encode()
             + b'"\r\n\r\n\\ud800\r\n--b--\r\n')
