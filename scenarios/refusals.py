@@ -315,11 +315,10 @@ def with_sign_in_cause(message: str, entries: Iterable[Mapping[str, Any]],
 
 def held_note(what: str, seconds: float) -> str:
     """The note for a request the provider was still holding (a ``hang`` fault) when the app
-    gave up on it, ``seconds`` after the sign-in: the request log has it only once the hang
-    ends, so :func:`refusal_note` cannot name it."""
-    return (f"{HELD_START}{what} (this scenario's hang) when the app gave up on it, "
-            f"{seconds:.1f} s after the sign-in: what the browser shows is the app's answer to "
-            "its own timeout")
+    gave up on it, after ``seconds`` of it (as the provider timed the hold): no refusal of the
+    provider's, so :func:`refusal_note` does not name it."""
+    return (f"{HELD_START}{what} (this scenario's hang) when the app gave up on it after "
+            f"{seconds:.1f} s: what the browser shows is the app's answer to its own timeout")
 
 
 def _asked_scope(entry: Mapping[str, Any]) -> str | None:
