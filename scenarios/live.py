@@ -198,13 +198,13 @@ class LiveStack:
     def clear_faults(self) -> None:
         self._call("DELETE", self.idp_url("/_mock/faults"))
 
-    def armed_fault(self, fault_id: str) -> dict[str, Any] | None:
+    def armed_fault(self, fault_id: str, *, spent: bool = False) -> dict[str, Any] | None:
         """The fault ``fault_id`` while it is armed (its ``hits`` so far), ``None`` once it is
         spent: a fault armed for one request is spent when it fired (it may stay listed, with
-        ``times`` 0, while its effect lasts)."""
+        ``times`` 0, while its effect lasts, a hang's hold say: ``spent`` returns it then)."""
         body = self._call("GET", self.idp_url("/_mock/faults"))
         return next((f for f in body["faults"]
-                     if str(f["id"]) == fault_id and f["times"] != 0), None)
+                     if str(f["id"]) == fault_id and (spent or f["times"] != 0)), None)
 
     def rotate_keys(self) -> None:
         self._call("POST", self.idp_url("/_mock/keys/rotate"), json={})

@@ -102,6 +102,14 @@ def _fault_effects(entry: Mapping[str, Any]) -> list[tuple[str, str]]:
     return found
 
 
+def _given_up(entry: Mapping[str, Any]) -> bool:
+    """Whether the app closed this request while a ``hang`` fault held it (logged with status
+    499 and the hold's ``ended`` ``client_left``, :mod:`mock_idp.faults.holds`)."""
+    return any(isinstance(note, Mapping) and isinstance(note.get("held"), Mapping)
+               and note["held"].get("ended") == "client_left"
+               for note in entry.get("notes") or ())
+
+
 def first_refusal(entries: Iterable[Mapping[str, Any]]) -> tuple[str, str] | None:
     """(what was asked, what the provider answered) of the first back-channel request of the
     app (token, keys, discovery, UserInfo, Graph...: any the provider's sign-in pages do not
@@ -115,6 +123,8 @@ def first_refusal(entries: Iterable[Mapping[str, Any]]) -> tuple[str, str] | Non
         name = provider_step_name(str(entry.get("path", "")), str(entry.get("method", "")),
                                   form if isinstance(form, Mapping) else None)
         if name in BROWSER_NAMES or name in ("provider page", "provider call"):
+            continue
+        if _given_up(entry):  # the app closed it while a hang held it: nothing refused
             continue
         status = entry.get("status")
         faults = _fault_effects(entry)
@@ -305,11 +315,10 @@ def with_sign_in_cause(message: str, entries: Iterable[Mapping[str, Any]],
 
 def held_note(what: str, seconds: float) -> str:
     """The note for a request the provider was still holding (a ``hang`` fault) when the app
-    gave up on it, ``seconds`` after the sign-in: the request log has it only once the hang
-    ends, so :func:`refusal_note` cannot name it."""
-    return (f"{HELD_START}{what} (this scenario's hang) when the app gave up on it, "
-            f"{seconds:.1f} s after the sign-in: what the browser shows is the app's answer to "
-            "its own timeout")
+    gave up on it, after ``seconds`` of it (as the provider timed the hold): no refusal of the
+    provider's, so :func:`refusal_note` does not name it."""
+    return (f"{HELD_START}{what} (this scenario's hang) when the app gave up on it after "
+            f"{seconds:.1f} s: what the browser shows is the app's answer to its own timeout")
 
 
 def _asked_scope(entry: Mapping[str, Any]) -> str | None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from cryptography.hazmat.primitives.asymmetric import rsa
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from ..clock import Clock
@@ -19,6 +19,7 @@ from ..request_log import annotate
 from ..tokens import TokenTamper
 from . import responses
 from .effects import Observer, body_changes, observed, response_note
+from .holds import MAX_HOLDS, Ending, Hold, client_left, watch_for_leaving
 from .id_tokens import OWN_ACCESS_TOKEN_KINDS, JwksTransform, id_token_tamper, jwks_transform
 from .logout_tokens import logout_token_tamper
 from .spec import (
@@ -162,26 +163,43 @@ class FaultRegistry:
         fault = self._take(endpoint, scope, RESPONSE_KINDS)
         while fault is not None and fault.kind in ("latency", "hang"):
             request.scope[HELD] = True
-            annotate(request.scope, response_note(fault, endpoint))
+            note = response_note(fault, endpoint)
+            annotate(request.scope, note)
             if fault.kind == "latency":
                 await self._delay(float(fault.params["delay_ms"]) / 1000)
-            elif not await self._hang(fault):
-                return responses.timed_out(request, endpoint)
+            else:
+                hold = await self._hang(fault, request)
+                note["held"] = hold.to_json()
+                if hold.ended == "client_left":
+                    return responses.Unanswered()
+                if hold.ended == "ran_through":
+                    return responses.timed_out(request, endpoint)
             fault = self._take(endpoint, scope, RESPONSE_KINDS - {"latency", "hang"})
         if fault is None:
             return None
         annotate(request.scope, response_note(fault, endpoint))
         return responses.render(fault, request, endpoint, scope)
 
-    async def _hang(self, fault: Fault) -> bool:
-        """Hold the request open, in real time, until the hang's ``seconds`` pass (``False``:
-        the caller answers 504) or ``fault`` is cleared (``True``: the request carries on)."""
+    async def _hang(self, fault: Fault, request: Request) -> Hold:
+        """Hold ``request`` open, in real time, until its client leaves (nothing is answered),
+        the hang's ``seconds`` pass (the caller answers 504) or ``fault`` is cleared (the
+        request carries on); the hold, ended, is in ``fault.holds`` too."""
+        hold = Hold.begin()
+        with self._lock:
+            fault.holds.append(hold)
+            del fault.holds[:-MAX_HOLDS]
         let_go = self._let_go_count()
         try:
-            return await _until(float(fault.params["seconds"]),
-                                lambda: self._cleared(fault, let_go))
+            await watch_for_leaving(request)
+            outcome = await _until(float(fault.params["seconds"]),
+                                   lambda: self._cleared(fault, let_go),
+                                   gone=lambda: client_left(request))
+        except ClientDisconnect:
+            outcome = "gone"
         finally:
             self._release(fault)
+        hold.end(_ENDINGS[outcome])
+        return hold
 
     async def _delay(self, seconds: float) -> None:
         """Wait ``seconds``, in real time, or until the requests held are let go
@@ -321,13 +339,22 @@ class FaultRegistry:
         return self._stray_rsa
 
 
-async def _until(seconds: float, done: Callable[[], bool]) -> bool:
-    """Wait up to ``seconds`` of real time, looking every 20 ms whether ``done()``; whether it
-    came true (another thread's change, so polled rather than awaited)."""
+Outcome = Literal["done", "time", "gone"]
+_ENDINGS: dict[Outcome, Ending] = {"done": "released", "time": "ran_through",
+                                   "gone": "client_left"}
+
+
+async def _until(seconds: float, done: Callable[[], bool],
+                 gone: Callable[[], Awaitable[bool]] | None = None) -> Outcome:
+    """Wait up to ``seconds`` of real time, looking every 20 ms whether ``done()`` (another
+    thread's change, so polled rather than awaited) and whether ``gone()`` (the client left):
+    which came true first, or ``"time"``."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
     while loop.time() < deadline:
         if done():
-            return True
+            return "done"
+        if gone is not None and await gone():
+            return "gone"
         await asyncio.sleep(min(0.02, max(deadline - loop.time(), 0)))
-    return done()
+    return "done" if done() else "time"

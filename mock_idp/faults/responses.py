@@ -19,6 +19,7 @@ from ..endpoints.common import error_json, error_page, idp
 from ..errors import EntraError
 from ..protocol.claims import GRAPH_RESOURCE_URI
 from ..protocol.users import grant_time
+from .holds import CLIENT_LEFT_STATUS
 from .spec import BROWSER_ENDPOINTS, Fault
 from .spec import Scope as FaultScope
 
@@ -43,6 +44,19 @@ class DroppedConnection(Response):
                                 (b"content-type", b"application/json")]})
         await send({"type": "http.response.body", "body": b'{"', "more_body": True})
         raise InjectedDrop("fault injection: connection dropped")
+
+
+class Unanswered(Response):
+    """The answer to a request whose client left while a hang held it: nothing reaches the
+    client, and the request log shows :data:`~mock_idp.faults.holds.CLIENT_LEFT_STATUS`
+    (a server ignores what is sent on a closed connection)."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=CLIENT_LEFT_STATUS)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": CLIENT_LEFT_STATUS, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
 
 
 class _QuietInjectedDrops(logging.Filter):

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from ..store import Store
+from .holds import Hold
 
 RESPONSE_KINDS = frozenset({"error", "status", "throttle", "latency", "hang", "drop", "outage"})
 ID_TOKEN_KINDS = frozenset({
@@ -79,6 +80,8 @@ class Fault:
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     hits: int = 0
     created_at: datetime | None = None
+    holds: list[Hold] = field(default_factory=list)
+    """The requests a ``hang`` held or holds, the latest last (:mod:`.holds`)."""
 
     def matches(self, endpoint: str, scope: Scope) -> bool:
         if self.endpoint is not None and self.endpoint != endpoint:
@@ -94,7 +97,9 @@ class Fault:
                 "tenant": self.tenant, "app": self.app, "user": self.user,
                 "times": "until_cleared" if self.times is None else self.times,
                 "hits": self.hits, "params": self.params,
-                "created_at": self.created_at.isoformat() if self.created_at else None}
+                "created_at": self.created_at.isoformat() if self.created_at else None,
+                **({"holds": [hold.to_json() for hold in self.holds]}
+                   if self.kind == "hang" else {})}
 
 
 def parse_fault(body: Mapping[str, Any], store: Store, now: datetime) -> Fault:

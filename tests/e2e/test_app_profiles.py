@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Page
 from sample_apps import tiny_fails, tiny_profile
 
-from scenarios.catalogue.failures_outage import allowed_wait
+from scenarios.catalogue.failures_outage import allowed_hold
 from scenarios.flows import first_login
 from scenarios.live import StackOptions, live_stack
 from scenarios.pytest_plugin import ScenarioRunner
@@ -75,15 +75,15 @@ def test_a_replayed_state_is_caught_only_by_the_apps_own_check(
 def test_an_app_slower_than_its_provider_timeout_is_caught(
         tmp_path: Path, sso_run_scenario: ScenarioRunner) -> None:
     """The profile says the app gives up on the provider after half a second; it waits three.
-    The scenario decides at the allowed time, while the app's token request is still held, and
-    keeps what the app printed."""
+    The scenario decides once the provider has held the app's token request longer than
+    allowed, and keeps what the app printed."""
     profile = tiny_profile(tmp_path, extra="provider_timeout = 0.5\n",
                            env='OIDC_TOKEN_TIMEOUT = "3"\n')
     result = sso_run_scenario("failure.idp-slow", app=str(profile))
     assert result.status == "failed", result
     message = result.message or ""
     assert "but the profile's [failure] provider_timeout says it gives up on the provider " \
-           f"after 0.5 s (allowed: {allowed_wait(0.5):g} s)" in message, result
+           f"after 0.5 s (allowed: {allowed_hold(0.5):g} s)" in message, result
     assert result.seconds < 15, "the scenario waited for the provider rather than the app"
     assert result.app_log is not None, result
     assert "its token request was still waiting on the provider" in message, result

@@ -11,8 +11,10 @@ page with no support contact. A provider error sent to the callback gets a prope
     OIDC_REDIRECT_URI=http://127.0.0.1:8000/callback python tiny_rp.py --port 8000
 
 ``OIDC_TOKEN_TIMEOUT`` (seconds, default 5) bounds its code exchange; a timeout is not handled
-either (the browser gets no answer at all). ``TINY_LOG_REQUESTS=1`` prints each request to
-stderr. ``TINY_NO_NONCE=1`` leaves the nonce out of its authorization requests;
+either (the browser gets no answer at all), unless ``TINY_TIMEOUT_PAGE=<seconds>`` is set: then
+the failure page answers it, that long after the app gave up (a slow error page).
+``TINY_LOG_REQUESTS=1`` prints each request to stderr. ``TINY_NO_NONCE=1`` leaves the nonce out
+of its authorization requests;
 ``TINY_FORM_POST=1`` asks for ``response_mode=form_post`` (ASP.NET Core's default) and takes
 the answer posted to its callback. ``TINY_NO_STATE=1`` leaves the state out of its authorization
 requests (it never checked one anyway). ``TINY_PKCE=1`` sends a PKCE ``code_challenge``
@@ -243,6 +245,13 @@ class Handler(BaseHTTPRequestHandler):
             if os.environ.get("TINY_DEAF_TO_DROPS") == "1":
                 time.sleep(120)  # the answer's end never comes: nor does the browser's page
             raise
+        except httpx.TimeoutException:
+            if (slow := os.environ.get("TINY_TIMEOUT_PAGE")) is None:
+                raise
+            time.sleep(float(slow))  # its connection to the provider closed: a slow page
+            self._send(502, f"<h1>Sign-in failed</h1><p>The provider took too long.</p>"
+                       f"<p>Contact {CONTACT}</p>")
+            return
         token.raise_for_status()  # the sloppy part: a refused exchange is not handled
         if GRAPH_ONLY:
             self._sign_in_from_graph(str(token.json()["access_token"]))

@@ -10,7 +10,7 @@ import pytest
 from sample_apps import tiny_profile
 from sample_apps.state_rp import state_profile
 
-from scenarios.catalogue.failures_outage import allowed_wait
+from scenarios.catalogue.failures_outage import allowed_hold
 from scenarios.runner import RunOptions, run
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a stack and an app each
@@ -87,14 +87,15 @@ def test_an_app_slower_than_the_action_timeout_fails_idp_slow_with_its_message(
     status, message = verdicts["failure.idp-slow"]
     assert status == "failed", verdicts
     assert ("but the profile's [failure] provider_timeout says it gives up on the provider "
-            f"after 0.5 s (allowed: {allowed_wait(0.5):g} s)") in message, message
+            f"after 0.5 s (allowed: {allowed_hold(0.5):g} s); its token request was still "
+            "waiting on the provider after ") in message, message
 
 
 def test_an_app_that_waits_on_the_provider_fails_idp_slow_at_the_allowed_time(
         tmp_path: Path) -> None:
-    """The app waits 60 s for the provider: the scenario decides at the allowed time (1.75 s
-    for a 0.5 s provider_timeout), not once the provider answers ten seconds later, and says
-    the app's token request was still waiting on it."""
+    """The app waits 60 s for the provider: the scenario decides once the provider has held
+    its token request longer than allowed (1 s for a 0.5 s provider_timeout), not once the
+    provider answers, and says the app's token request was still waiting on it."""
     profile = tiny_profile(tmp_path, extra="provider_timeout = 0.5\n",
                            env='OIDC_TOKEN_TIMEOUT = "60"\n')
     summary = run(RunOptions(app=str(profile), only=("failure.idp-slow",),
@@ -105,9 +106,9 @@ def test_an_app_that_waits_on_the_provider_fails_idp_slow_at_the_allowed_time(
     assert (result.message or "").startswith(
         "AssertionError: the app had not answered its callback http://"), result
     assert ("s after the sign-in, but the profile's [failure] provider_timeout says it gives up "
-            f"on the provider after 0.5 s (allowed: {allowed_wait(0.5):g} s); its token request "
+            f"on the provider after 0.5 s (allowed: {allowed_hold(0.5):g} s); its token request "
             "was still waiting on the provider") in (result.message or ""), result
-    assert result.seconds < allowed_wait(0.5) + 8, "the scenario waited for the provider"
+    assert result.seconds < allowed_hold(0.5) + 8, "the scenario waited for the provider"
     # The failure's picture shows the page the browser still showed (the provider's last),
     # taken at once: no state read (1 s) nor Playwright screenshot (2 s) waiting on the
     # pending callback.
@@ -120,7 +121,7 @@ def test_an_app_that_gives_up_in_time_on_an_error_page_is_told_the_provider_held
         tmp_path: Path) -> None:
     """The app gives up on the hanging token endpoint within its provider_timeout but does not
     show its failure page (Flask-pyoidc: pyoidc's read timeout ends on Flask's 500 page). The
-    held request is not in the provider's log until the hang ends, so the message named no
+    held request the app closed is no refusal of the provider's, so the message named no
     cause, where failure.idp-down names the dropped connection: it says the provider was still
     holding the request, so the page is the app's answer to its own timeout."""
     profile = tiny_profile(tmp_path, extra="provider_timeout = 1\n",
@@ -131,9 +132,22 @@ def test_an_app_that_gives_up_in_time_on_an_error_page_is_told_the_provider_held
     assert status == "failed" and first.startswith(
         "AssertionError: the failure page did not appear: no 'Sign-in failed'; "), message
     assert "; the provider was still holding the app's token request (this scenario's hang) " \
-        "when the app gave up on it, " in first, message
-    assert first.endswith("s after the sign-in: what the browser shows is the app's answer to "
-                          "its own timeout"), message
+        "when the app gave up on it after 0." in first, message
+    assert first.endswith(" s: what the browser shows is the app's answer to its own timeout"), \
+        message
+    assert "the provider had refused" not in message, message
+
+
+def test_an_app_that_gives_up_in_time_passes_idp_slow_however_slow_its_failure_page(
+        tmp_path: Path) -> None:
+    """The app gives up on the provider at its 0.5 s timeout, then takes 1.5 s over its failure
+    page: how long it waited is timed on the provider's side, where the redirects and pages
+    around it do not count (judged on the browser's clock, 2 s against 1.75 s allowed, it
+    failed, as the reference RP did on a loaded machine)."""
+    profile = tiny_profile(tmp_path, extra="provider_timeout = 0.5\n",
+                           env='OIDC_TOKEN_TIMEOUT = "0.5"\nTINY_TIMEOUT_PAGE = "1.5"\n')
+    verdicts = _verdicts(profile, ("failure.idp-slow",), tmp_path / "slow")
+    assert verdicts["failure.idp-slow"] == ("passed", ""), verdicts
 
 
 def test_an_app_that_sent_no_nonce_is_told_so(tmp_path: Path) -> None:

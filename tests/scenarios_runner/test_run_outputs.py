@@ -427,8 +427,8 @@ def test_the_providers_hold_gets_a_line_of_its_own_as_a_scenario_finishes() -> N
     shown = shown_as_it_finishes(message)
     assert shown[0].startswith("the failure page did not appear: the app showed"), shown
     assert shown[1] == ("the provider was still holding the app's token request (this "
-                        "scenario's hang) when the app gave up on it, 5.9 s after the sign-in: "
-                        "what the browser shows is the app's answer to its own timeout"), shown
+                        "scenario's hang) when the app gave up on it after 5.9 s: what the "
+                        "browser shows is the app's answer to its own timeout"), shown
 
 
 def test_an_apps_start_failure_shows_the_last_lines_it_printed_as_a_scenario_finishes() -> None:
