@@ -219,7 +219,7 @@ def _first_template_tenant(entries: Iterable[Mapping[str, Any]]) -> str | None:
     return next((found for entry in entries if (found := _template_tenant(entry))), None)
 
 
-def template_issuer_note(entries: Iterable[Mapping[str, Any]]) -> str:
+def template_issuer_note(entries: Iterable[Mapping[str, Any]], message: str = "") -> str:
     """Why an app on ``/common`` or ``/organizations`` may refuse every sign-in: ``"; the app
     signs in through /common, ..."`` when its discovery or the browser's authorization request
     went there, else ``""``. Those documents name ``https://<host>/{tenantid}/v2.0`` (v1:
@@ -233,9 +233,22 @@ def template_issuer_note(entries: Iterable[Mapping[str, Any]]) -> str:
     does so only for an ``Issuer.discover`` URL under ``https://login.microsoftonline.com/``
     ``common``, ``organizations/v2.0`` or ``consumers/v2.0`` (its ``AAD_MULTITENANT_DISCOVERY``)
     and, on any other host, takes the document and refuses every ID token with "unexpected iss
-    value, expected …/{tenantid}/v2.0"."""
+    value, expected …/{tenantid}/v2.0".
+
+    When ``message`` shows Entra's AADSTS50194, the sign-in ended at the authorization endpoint
+    itself, before any discovery document or ID token mattered: Entra takes ``/common`` and
+    ``/organizations`` only for an app registered as multi-tenant (the profile's
+    ``sign_in_audience`` says single-tenant by default), so the note says that instead, as
+    ``app check`` does (httpx-oauth's ``MicrosoftGraphOAuth2``, under fastapi-users, signs in
+    through ``/common`` unless given a tenant)."""
     if (tenant := _first_template_tenant(entries)) is None:
         return ""
+    if "AADSTS50194" in message:
+        return (f"{TEMPLATE_START}/{tenant}, which Entra refuses for an app registered for one "
+                "organization (AADSTS50194), as the profile registers it: give the app the "
+                "tenant's authority ({authority}, or its tenant id, {tenant_id}), or set "
+                '[provider] sign_in_audience = "AzureADMultipleOrgs" if the app is registered '
+                "multi-tenant")
     return (f"{TEMPLATE_START}/{tenant}, whose discovery document's issuer is Entra's "
             "{tenantid} template, as on Entra: an app must put the ID token's tid in it before "
             "it compares (openid-client 5 and 6 do only on https://login.microsoftonline.com, "
@@ -295,7 +308,7 @@ def with_sign_in_cause(message: str, entries: Iterable[Mapping[str, Any]],
     note = refusal_note(entries, message) or (
         "" if any(start in message for start in (UNSIGNED_START, TEMPLATE_START,
                                                  GRAPH_HOST_START))
-        else unsigned_v1_note(entries) or template_issuer_note(entries)
+        else unsigned_v1_note(entries) or template_issuer_note(entries, message)
         or graph_host_note(entries, f"{message}\n{output}"))
     if not note:
         return message

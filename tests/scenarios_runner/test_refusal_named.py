@@ -322,6 +322,31 @@ def test_a_provider_page_that_never_came_gets_the_cause(provider: AppClient,
     assert str(caught.value).startswith(did_not_appear + TEMPLATE_NOTE)
 
 
+def test_a_single_tenant_app_refused_at_common_is_told_of_its_registration(
+        provider: AppClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    # httpx-oauth's MicrosoftGraphOAuth2 (fastapi-users) signs in through /common by default:
+    # Entra's page answers AADSTS50194 at the authorize endpoint, before any discovery
+    # document or ID token, so the note about the {tenantid} issuer misled.
+    refused = ("the provider's sign-in page did not appear: the browser shows the provider's "
+               "error AADSTS50194: Application 'x'(fastapi-users) is not configured as a "
+               "multi-tenant application. (HTTP 400 at http://localhost/common/oauth2/v2.0/"
+               "authorize?…, 'Sign in') instead")
+
+    def not_there(page: object, person: object) -> None:
+        raise AssertionError(refused)
+
+    monkeypatch.setattr(flows, "sign_in_at_idp", not_there)
+    provider.get("/common/oauth2/v2.0/authorize",
+                 params={"client_id": REFERENCE_RP_CLIENT_ID, "response_type": "code"})
+    with pytest.raises(AssertionError) as caught:
+        flows.sign_in_at_provider(cast(Any, _Page()), stack(provider), PEOPLE["alice"])
+    message = str(caught.value)
+    assert message.startswith(refused + "; the app signs in through /common, which Entra "
+                              "refuses for an app registered for one organization "
+                              "(AADSTS50194)"), message
+    assert "{tenantid}" not in message and 'sign_in_audience = "AzureADMultipleOrgs"' in message
+
+
 def test_the_console_shows_the_template_note_on_a_line_of_its_own(provider: AppClient) -> None:
     provider.get("/common/v2.0/.well-known/openid-configuration")
     shown = console_lines(not_signed_in_message(provider))
