@@ -20,12 +20,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
+from scenarios.app.output_causes import explained
 from scenarios.masking import quoted
 from scenarios.protocol_view.names import BROWSER_NAMES, provider_step_name
 from scenarios.protocol_view.tokens import decode_jwt
+
+if TYPE_CHECKING:
+    from scenarios.app.profile import AppProfile
 
 __all__ = ["GRAPH_HOST_START", "HELD_START", "NOTE_STARTS", "NOTE_START", "PROFILE_SCOPE_START",
            "TEMPLATE_START", "UNSIGNED_START", "any_organization_note", "first_refusal",
@@ -299,11 +303,17 @@ def graph_host_note(entries: Iterable[Mapping[str, Any]], output: str) -> str:
 
 
 def with_sign_in_cause(message: str, entries: Iterable[Mapping[str, Any]],
-                       output: str = "") -> str:
+                       output: str = "", profile: AppProfile | None = None) -> str:
     """``message`` of a sign-in that did not sign the person in, with :func:`refusal_note` at
     the end of its first line, or, when the provider refused nothing, :func:`unsigned_v1_note`,
     :func:`template_issuer_note` or else :func:`graph_host_note` (``output``: what the app
-    printed last; ``message`` may quote its page)."""
+    printed last; ``message`` may quote its page). Given the app's ``profile``, a known cause
+    in the output or on the page (a certificate the app does not trust: fastapi-users shows
+    httpx's ``CERTIFICATE_VERIFY_FAILED`` in its callback's answer and prints nothing) adds
+    ``app check``'s hint on a line of its own (:func:`~scenarios.app.output_causes.explained`)."""
+    if profile is not None:
+        return explained(with_sign_in_cause(message, entries, output), f"{message}\n{output}",
+                         profile)
     entries = list(entries)
     note = refusal_note(entries, message) or (
         "" if any(start in message for start in (UNSIGNED_START, TEMPLATE_START,
