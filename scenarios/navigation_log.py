@@ -59,12 +59,18 @@ class NavigationLog:
         self.page.on("request", self._record_fetch)
 
     def _record_fetch(self, request: Request) -> None:
-        if request.resource_type in ("fetch", "xhr") and request.frame == self.page.main_frame:
-            try:
-                body = request.post_data or ""
-            except (Error, UnicodeDecodeError):  # a binary body holds no answer to find
-                body = ""
-            self.fetched.append((len(self.documents) - 1, request.url, body))
+        if request.resource_type not in ("fetch", "xhr"):
+            return
+        try:  # a service worker's own request has no frame: Playwright raises on asking
+            if request.frame != self.page.main_frame:
+                return
+        except Error:
+            return
+        try:
+            body = request.post_data or ""
+        except (Error, UnicodeDecodeError):  # a binary body holds no answer to find
+            body = ""
+        self.fetched.append((len(self.documents) - 1, request.url, body))
 
     def _record(self, response: Response) -> None:
         request = response.request

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 from typing import cast
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
 from scenarios.flows import NavigationLog
@@ -242,6 +243,23 @@ def _front_end_callback(fetch: str | None) -> NavigationLog:
 def test_a_front_end_page_that_hands_the_code_to_its_server_is_a_hand_off() -> None:
     _front_end_callback(f"{APP}/auth/microsoft/callback?code=c0de&state=s"
                         ).expect_no_page_between(IDP)
+
+
+def test_a_request_without_a_frame_is_left_out() -> None:
+    """A service worker's own request: Playwright raises when asked for its frame."""
+    page = _Page()
+    log = NavigationLog(cast(Page, page))
+
+    class _WorkerRequest:
+        url, resource_type, post_data = f"{APP}/cb?code=c0de", "fetch", None
+
+        @property
+        def frame(self) -> object:
+            raise PlaywrightError("Service Worker requests do not have an associated frame.")
+
+    for handler in page.request_handlers:
+        handler(_WorkerRequest())
+    assert log.fetched == []
 
 
 @pytest.mark.parametrize("fetch", [None, f"{APP}/api/track?page=callback",
