@@ -313,7 +313,7 @@ def _naming_refusal(stack: LiveStack, message: str, *, signing_in: bool = False,
         output = stack.app_output(OUTPUT_TAIL_LINES)
     except Exception:  # nor from a stand-in without it
         output = ""
-    return with_sign_in_cause(message, entries, output)
+    return with_sign_in_cause(message, entries, output, getattr(stack.app, "profile", None))
 
 
 def sign_in_at_provider(page: Page, stack: LiveStack, person: Person) -> None:

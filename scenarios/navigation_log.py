@@ -6,9 +6,9 @@ and which are hand-offs the sign-in cannot do without.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 
-from playwright.sync_api import Page, Response
+from playwright.sync_api import Error, Page, Request, Response
 
 __all__ = ["SHOWN_URL", "NavigationLog", "shown_url"]
 
@@ -50,9 +50,27 @@ class NavigationLog:
     locations: list[str | None] = field(default_factory=list)
     """Where each of ``documents`` sent the browser, when it was a redirect (with the
     fragment), else ``None``."""
+    fetched: list[tuple[int, str, str]] = field(default_factory=list)
+    """The main frame's script requests (``fetch``, XHR): the index in ``documents`` of the
+    page that made each, its URL and the body it sent (empty without one)."""
 
     def __post_init__(self) -> None:
         self.page.on("response", self._record)
+        self.page.on("request", self._record_fetch)
+
+    def _record_fetch(self, request: Request) -> None:
+        if request.resource_type not in ("fetch", "xhr"):
+            return
+        try:  # a service worker's own request has no frame: Playwright raises on asking
+            if request.frame != self.page.main_frame:
+                return
+        except Error:
+            return
+        try:
+            body = request.post_data or ""
+        except (Error, UnicodeDecodeError):  # a binary body holds no answer to find
+            body = ""
+        self.fetched.append((len(self.documents) - 1, request.url, body))
 
     def _record(self, response: Response) -> None:
         request = response.request
@@ -109,7 +127,8 @@ class NavigationLog:
         is a hand-off too, not a page shown (:meth:`_posted_on`), and so is an app's page
         that posts its form to the app, which sends the browser straight to the provider
         (:meth:`_posts_itself_to_provider`), and so is the app's page that the provider's answer
-        reached in its fragment and that posts it to the app (:meth:`_posts_fragment_back`).
+        reached in its fragment and that posts it to the app (:meth:`_posts_fragment_back`), or
+        that hands its code to the app's server by script (:meth:`_fetches_answer_to_app`).
         What a hand-off showed, and for how long, the log cannot tell. With
         ``clicked_through``, the first page rendered is the sign-in page whose ``[sign_in]
         control`` the scenario clicked, which the profile says the sign-in starts with."""
@@ -126,6 +145,7 @@ class NavigationLog:
             return (after[i] == provider or self._posted_on(i)
                     or self._posts_itself_to_provider(i, provider)
                     or self._posts_fragment_back(i, provider)
+                    or self._fetches_answer_to_app(i, provider)
                     or _without_query(self.documents[i][0]) == spa_callback
                     or (clicked_through and i == rendered[0]))
 
@@ -153,6 +173,30 @@ class NavigationLog:
                 and bool(urlsplit(location).fragment)
                 and _without_query(location) == _without_query(page)
                 and urlsplit(posted).netloc == urlsplit(page).netloc)
+
+    def _fetches_answer_to_app(self, i: int, provider: str) -> bool:
+        """Document ``i`` is the app's page that the provider's redirect sent its answer to,
+        and whose script handed the answer's ``code`` to the page's own site with ``fetch`` or
+        XHR as it loaded, before the browser went on: an app whose redirect URI is a page of
+        its front end, and whose server takes the answer at an API route, as fastapi-users'
+        ``get_oauth_router(..., redirect_url=...)`` has it (the front end's page passes the
+        query to the router's ``/callback``, which answers with the session cookie, a 204 no
+        browser would navigate to). The same hand-off as :meth:`_posts_fragment_back`, by
+        script rather than by a form; a page that sends the code nowhere is a page shown."""
+        if i == 0 or i + 1 >= len(self.documents):
+            return False
+        before, page = self.documents[i - 1][0], self.documents[i][0]
+        location = self.locations[i - 1]
+        if (urlsplit(before).netloc != provider or location is None
+                or _without_query(location) != _without_query(page)):
+            return False
+        answer = urlsplit(location)
+        codes = (parse_qs(answer.query).get("code", [])
+                 + parse_qs(answer.fragment).get("code", []))
+        site = urlsplit(page).netloc
+        return any(index == i and urlsplit(url).netloc == site
+                   and any(code in unquote(url) or code in unquote(body) for code in codes)
+                   for index, url, body in self.fetched)
 
     def _posts_itself_to_provider(self, i: int, provider: str) -> bool:
         """Document ``i`` is a page whose form the browser posted to the page's own site, which
@@ -203,3 +247,4 @@ class NavigationLog:
         self.posted.clear()
         self.redirects.clear()
         self.locations.clear()
+        self.fetched.clear()

@@ -20,12 +20,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
+from scenarios.app.output_causes import explained
 from scenarios.masking import quoted
 from scenarios.protocol_view.names import BROWSER_NAMES, provider_step_name
 from scenarios.protocol_view.tokens import decode_jwt
+
+if TYPE_CHECKING:
+    from scenarios.app.profile import AppProfile
 
 __all__ = ["GRAPH_HOST_START", "HELD_START", "NOTE_STARTS", "NOTE_START", "PROFILE_SCOPE_START",
            "TEMPLATE_START", "UNSIGNED_START", "any_organization_note", "first_refusal",
@@ -229,7 +233,7 @@ def _first_template_tenant(entries: Iterable[Mapping[str, Any]]) -> str | None:
     return next((found for entry in entries if (found := _template_tenant(entry))), None)
 
 
-def template_issuer_note(entries: Iterable[Mapping[str, Any]]) -> str:
+def template_issuer_note(entries: Iterable[Mapping[str, Any]], message: str = "") -> str:
     """Why an app on ``/common`` or ``/organizations`` may refuse every sign-in: ``"; the app
     signs in through /common, ..."`` when its discovery or the browser's authorization request
     went there, else ``""``. Those documents name ``https://<host>/{tenantid}/v2.0`` (v1:
@@ -243,9 +247,22 @@ def template_issuer_note(entries: Iterable[Mapping[str, Any]]) -> str:
     does so only for an ``Issuer.discover`` URL under ``https://login.microsoftonline.com/``
     ``common``, ``organizations/v2.0`` or ``consumers/v2.0`` (its ``AAD_MULTITENANT_DISCOVERY``)
     and, on any other host, takes the document and refuses every ID token with "unexpected iss
-    value, expected …/{tenantid}/v2.0"."""
+    value, expected …/{tenantid}/v2.0".
+
+    When ``message`` shows Entra's AADSTS50194, the sign-in ended at the authorization endpoint
+    itself, before any discovery document or ID token mattered: Entra takes ``/common`` and
+    ``/organizations`` only for an app registered as multi-tenant (the profile's
+    ``sign_in_audience`` says single-tenant by default), so the note says that instead, as
+    ``app check`` does (httpx-oauth's ``MicrosoftGraphOAuth2``, under fastapi-users, signs in
+    through ``/common`` unless given a tenant)."""
     if (tenant := _first_template_tenant(entries)) is None:
         return ""
+    if "AADSTS50194" in message:
+        return (f"{TEMPLATE_START}/{tenant}, which Entra refuses for an app registered for one "
+                "organization (AADSTS50194), as the profile registers it: give the app the "
+                "tenant's authority ({authority}, or its tenant id, {tenant_id}), or set "
+                '[provider] sign_in_audience = "AzureADMultipleOrgs" if the app is registered '
+                "multi-tenant")
     return (f"{TEMPLATE_START}/{tenant}, whose discovery document's issuer is Entra's "
             "{tenantid} template, as on Entra: an app must put the ID token's tid in it before "
             "it compares (openid-client 5 and 6 do only on https://login.microsoftonline.com, "
@@ -296,16 +313,22 @@ def graph_host_note(entries: Iterable[Mapping[str, Any]], output: str) -> str:
 
 
 def with_sign_in_cause(message: str, entries: Iterable[Mapping[str, Any]],
-                       output: str = "") -> str:
+                       output: str = "", profile: AppProfile | None = None) -> str:
     """``message`` of a sign-in that did not sign the person in, with :func:`refusal_note` at
     the end of its first line, or, when the provider refused nothing, :func:`unsigned_v1_note`,
     :func:`template_issuer_note` or else :func:`graph_host_note` (``output``: what the app
-    printed last; ``message`` may quote its page)."""
+    printed last; ``message`` may quote its page). Given the app's ``profile``, a known cause
+    in the output or on the page (a certificate the app does not trust: fastapi-users shows
+    httpx's ``CERTIFICATE_VERIFY_FAILED`` in its callback's answer and prints nothing) adds
+    ``app check``'s hint on a line of its own (:func:`~scenarios.app.output_causes.explained`)."""
+    if profile is not None:
+        return explained(with_sign_in_cause(message, entries, output), f"{message}\n{output}",
+                         profile)
     entries = list(entries)
     note = refusal_note(entries, message) or (
         "" if any(start in message for start in (UNSIGNED_START, TEMPLATE_START,
                                                  GRAPH_HOST_START))
-        else unsigned_v1_note(entries) or template_issuer_note(entries)
+        else unsigned_v1_note(entries) or template_issuer_note(entries, message)
         or graph_host_note(entries, f"{message}\n{output}"))
     if not note:
         return message

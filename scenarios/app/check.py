@@ -378,7 +378,12 @@ def check_profile(path: Path, *, out: TextIO) -> int:
         else:
             if (authorize_url is None and profile.provider.platform != "spa"
                     and not launch_probed):
-                report.add("note", "failure page not checked: no sign-in URL starts a sign-in")
+                scripted = any("cannot follow it, the scenarios' browser does" in f.text
+                               for f in report.findings)  # a script starts the sign-in there
+                report.add("note", "failure page not checked: " + (
+                    "no sign-in URL starts a sign-in the check can follow without running its "
+                    "page's script; the failure scenarios check the page" if scripted
+                    else "no sign-in URL starts a sign-in"))
             if "session-check" not in profile.capabilities:
                 report.add("note", "no session check ([signed_in] me_url, or page with text or "
                            "selector): the failure scenarios cannot check that nobody is "

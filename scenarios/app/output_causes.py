@@ -64,7 +64,9 @@ def known_cause(output: str, *, https: bool, app_env: Mapping[str, str],
                 "it {ca_file}: check that its HTTP client is given that file (Node reads "
                 "NODE_EXTRA_CA_CERTS only as it starts)")
     return ("hint: the app does not trust the mock's certificate: hand it {ca_file} (the "
-            "mock's CA) in [app.env] and have its HTTP client trust that file")
+            "mock's CA) in [app.env] and have its HTTP client trust that file (httpx and "
+            "Python's ssl read SSL_CERT_FILE, requests REQUESTS_CA_BUNDLE, Node "
+            "NODE_EXTRA_CA_CERTS)")
 
 
 def _bundle_in_use(app_env: Mapping[str, str], environ: Mapping[str, str]) -> str | None:

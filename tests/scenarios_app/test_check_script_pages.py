@@ -84,3 +84,28 @@ me_url = "/api/me"
                               "\"Sign in\""), login
         assert protected.endswith("(the scenarios expect a redirect: no click on a page in "
                                   "between)"), protected
+
+
+def test_the_failure_page_note_says_the_check_could_not_follow_a_script(tmp_path: Path) -> None:
+    # fastapi-users' front end starts the sign-in by script: the note said that no sign-in URL
+    # starts a sign-in, right under the note that its page's script may start one.
+    path = tmp_path / "script.toml"
+    path.write_text("""\
+[app]
+asgi = "scenarios_app.test_check_script_pages:script_sign_in_app"
+[app.env]
+SCRIPT = "1"
+[provider]
+redirect_uris = ["{base_url}/api/auth/callback/azure-ad"]
+[sign_in]
+urls = { login = "/login" }
+[signed_in]
+me_url = "/api/me"
+[failure]
+contact = "helpdesk@contoso.example"
+""", encoding="utf-8")
+    out = io.StringIO()
+    assert check_profile(path, out=out) == 0, out.getvalue()
+    assert ("note     failure page not checked: no sign-in URL starts a sign-in the check can "
+            "follow without running its page's script; the failure scenarios check the page"
+            ) in out.getvalue().splitlines(), out.getvalue()

@@ -72,7 +72,8 @@ def test_a_curl_ca_bundle_requests_does_not_read_is_not_blamed() -> None:
 def test_an_app_given_no_ca_is_told_to_take_it() -> None:
     assert _cause(UNTRUSTED) == (
         "hint: the app does not trust the mock's certificate: hand it {ca_file} (the mock's CA) "
-        "in [app.env] and have its HTTP client trust that file")
+        "in [app.env] and have its HTTP client trust that file (httpx and Python's ssl read "
+        "SSL_CERT_FILE, requests REQUESTS_CA_BUNDLE, Node NODE_EXTRA_CA_CERTS)")
 
 
 def test_other_output_has_no_hint() -> None:

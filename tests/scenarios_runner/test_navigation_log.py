@@ -8,6 +8,7 @@ from types import SimpleNamespace
 from typing import cast
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
 from scenarios.flows import NavigationLog
@@ -18,16 +19,23 @@ FRAME = object()
 
 
 class _Page:
-    """What ``NavigationLog`` uses of a page: its main frame and its response event."""
+    """What ``NavigationLog`` uses of a page: its main frame, its response and request events."""
 
     main_frame = FRAME
 
     def __init__(self) -> None:
         self.handlers: list[Callable[[object], None]] = []
+        self.request_handlers: list[Callable[[object], None]] = []
 
     def on(self, event: str, handler: Callable[[object], None]) -> None:
-        assert event == "response"
-        self.handlers.append(handler)
+        assert event in ("response", "request")
+        (self.handlers if event == "response" else self.request_handlers).append(handler)
+
+    def fetch(self, url: str, *, body: str | None = None, kind: str = "fetch") -> None:
+        """The page's script requests ``url`` (``fetch`` or XHR)."""
+        request = SimpleNamespace(url=url, resource_type=kind, frame=FRAME, post_data=body)
+        for handler in self.request_handlers:
+            handler(request)
 
     def receive(self, url: str, status: int, location: str | None = None, *,
                 method: str = "GET", body: str | None = None) -> None:
@@ -214,6 +222,54 @@ def test_a_page_answered_in_the_query_that_posts_to_the_app_is_a_page_shown() ->
     page.receive(f"{APP}/protected/page", 200)
     with pytest.raises(AssertionError, match=r"a page was shown on the way"):
         log.expect_no_page_between(IDP)
+
+
+def _front_end_callback(fetch: str | None) -> NavigationLog:
+    """fastapi-users with a front end's ``redirect_url``: the provider's answer lands on the
+    front end's page, whose script calls the router's ``/callback`` with the query (answered
+    with the session cookie, a 204) and then goes to the account page."""
+    page = _Page()
+    log = NavigationLog(cast(Page, page))
+    page.receive(f"{APP}/login", 200)
+    page.fetch(f"{APP}/auth/microsoft/authorize")
+    page.receive(f"{IDP}/authorize?client_id=x", 302, f"{APP}/oauth-callback?code=c0de&state=s")
+    page.receive(f"{APP}/oauth-callback?code=c0de&state=s", 200)
+    if fetch is not None:
+        page.fetch(fetch)
+    page.receive(f"{APP}/account", 200)
+    return log
+
+
+def test_a_front_end_page_that_hands_the_code_to_its_server_is_a_hand_off() -> None:
+    _front_end_callback(f"{APP}/auth/microsoft/callback?code=c0de&state=s"
+                        ).expect_no_page_between(IDP)
+
+
+def test_a_request_without_a_frame_is_left_out() -> None:
+    """A service worker's own request: Playwright raises when asked for its frame."""
+    page = _Page()
+    log = NavigationLog(cast(Page, page))
+
+    class _WorkerRequest:
+        url, resource_type, post_data = f"{APP}/cb?code=c0de", "fetch", None
+
+        @property
+        def frame(self) -> object:
+            raise PlaywrightError("Service Worker requests do not have an associated frame.")
+
+    for handler in page.request_handlers:
+        handler(_WorkerRequest())
+    assert log.fetched == []
+
+
+@pytest.mark.parametrize("fetch", [None, f"{APP}/api/track?page=callback",
+                                   "https://ads.example.test/x?code=c0de"])
+def test_a_page_at_the_redirect_uri_that_sends_the_code_nowhere_of_its_own_is_shown(
+        fetch: str | None) -> None:
+    """A page that sends no code, or sends it to another site, shows itself on the way."""
+    with pytest.raises(AssertionError, match=r"on the way to .*/account: .*/oauth-callback\?… "
+                       r"\(HTTP 200\)"):
+        _front_end_callback(fetch).expect_no_page_between(IDP)
 
 
 def test_the_fragment_answer_posted_back_is_one_answer_at_the_callback() -> None:

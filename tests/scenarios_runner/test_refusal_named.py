@@ -22,6 +22,7 @@ from mock_idp.config import (
 from mock_idp.request_log import CALLER_HEADER
 from scenarios import flows
 from scenarios.app.me_answer import SignedInElsewhere
+from scenarios.app.profile import parse_profile
 from scenarios.live import LiveStack
 from scenarios.people import PEOPLE
 from scenarios.refusals import first_refusal, graph_host_note
@@ -320,6 +321,70 @@ def test_a_provider_page_that_never_came_gets_the_cause(provider: AppClient,
     with pytest.raises(AssertionError) as caught:
         flows.sign_in_at_provider(cast(Any, _Page()), stack(provider), PEOPLE["alice"])
     assert str(caught.value).startswith(did_not_appear + TEMPLATE_NOTE)
+
+
+def test_a_single_tenant_app_refused_at_common_is_told_of_its_registration(
+        provider: AppClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    # httpx-oauth's MicrosoftGraphOAuth2 (fastapi-users) signs in through /common by default:
+    # Entra's page answers AADSTS50194 at the authorize endpoint, before any discovery
+    # document or ID token, so the note about the {tenantid} issuer misled.
+    refused = ("the provider's sign-in page did not appear: the browser shows the provider's "
+               "error AADSTS50194: Application 'x'(fastapi-users) is not configured as a "
+               "multi-tenant application. (HTTP 400 at http://localhost/common/oauth2/v2.0/"
+               "authorize?…, 'Sign in') instead")
+
+    def not_there(page: object, person: object) -> None:
+        raise AssertionError(refused)
+
+    monkeypatch.setattr(flows, "sign_in_at_idp", not_there)
+    provider.get("/common/oauth2/v2.0/authorize",
+                 params={"client_id": REFERENCE_RP_CLIENT_ID, "response_type": "code"})
+    with pytest.raises(AssertionError) as caught:
+        flows.sign_in_at_provider(cast(Any, _Page()), stack(provider), PEOPLE["alice"])
+    message = str(caught.value)
+    assert message.startswith(refused + "; the app signs in through /common, which Entra "
+                              "refuses for an app registered for one organization "
+                              "(AADSTS50194)"), message
+    assert "{tenantid}" not in message and 'sign_in_audience = "AzureADMultipleOrgs"' in message
+
+
+UNTRUSTING_APP = """
+name = "fastapi-users"
+[app]
+base_url = "http://127.0.0.1:8000"
+[provider]
+https = true
+redirect_uris = ["{base_url}/oauth-callback"]
+[sign_in]
+urls = { login = "/login" }
+[signed_in]
+me_url = "/users/me"
+[failure]
+contact = "helpdesk@contoso.example"
+"""
+"""An app on the mock over https, not handed the mock's CA."""
+
+
+def test_a_page_that_shows_an_untrusted_certificate_gets_app_check_s_hint(
+        provider: AppClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    # fastapi-users over https without the CA: its callback answers 500 with httpx's
+    # CERTIFICATE_VERIFY_FAILED, which the app's page shows, and prints no traceback; app check
+    # cannot follow its script's sign-in, so only the run could say how to fix it.
+    untrusted = ("the page at http://127.0.0.1/oauth-callback?… shows: 'Sign-in failed "
+                 "(HTTP 500: \"[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed\")'")
+    monkeypatch.setattr(flows, "page_shows", lambda page: untrusted)
+    profile = parse_profile(UNTRUSTING_APP)
+    app = _App("")
+    app.profile = profile  # type: ignore[attr-defined]
+    live = stack(provider)
+    live.app = app  # type: ignore[misc]
+    with pytest.raises(AssertionError) as caught:
+        flows.expect_signed_in(cast(Any, _Page()), live, PEOPLE["alice"])
+    lines = str(caught.value).splitlines()
+    assert lines[-1].startswith("hint: the app does not trust the mock's certificate: hand it "
+                                "{ca_file}"), lines
+    assert "SSL_CERT_FILE" in lines[-1]
+    assert "hint:" not in not_signed_in_message(provider)  # no profile, or nothing known: none
 
 
 def test_the_console_shows_the_template_note_on_a_line_of_its_own(provider: AppClient) -> None:
