@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
+from scenarios.app.failure_page import ACCEPTED
 from scenarios.masking import quoted
 from scenarios.protocol_view.names import BROWSER_NAMES, provider_step_name
 from scenarios.protocol_view.tokens import decode_jwt
@@ -146,10 +147,16 @@ def refusal_note(entries: Iterable[Mapping[str, Any]], message: str) -> str:
     return f"{NOTE_START}{what}: {quoted(words, SHOWN_REFUSAL)}"
 
 
-def with_refusal(message: str, entries: Iterable[Mapping[str, Any]]) -> str:
+def with_refusal(message: str, entries: Iterable[Mapping[str, Any]], output: str = "") -> str:
     """``message`` with :func:`refusal_note` at the end of its first line (the line reports
-    and CI annotations show)."""
-    note = refusal_note(entries, message)
+    and CI annotations show), or, when the provider refused nothing and the app accepted no
+    one, :func:`graph_host_note` of ``output`` (what the app printed last): a failure page that
+    never came because the app failed on Graph's own host first (better-auth's ``microsoft``
+    provider fetches the person's photo there before it reads the ID token's claims)."""
+    entries = list(entries)
+    note = refusal_note(entries, message) or (
+        "" if not output or GRAPH_HOST_START in message or ACCEPTED in message
+        else graph_host_note(entries, output))
     if not note:
         return message
     first, newline, rest = message.partition("\n")
