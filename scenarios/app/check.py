@@ -33,7 +33,7 @@ from mock_idp.platform.envelope import app_installed, encode
 from mock_idp.platform.installations import InstallationRegistry, TenantRef
 from mock_idp.protocol.tenants import ORGANIZATIONS
 from scenarios.app.calls import CallError
-from scenarios.app.elsewhere import bare, local_address, on_this_machine
+from scenarios.app.elsewhere import OTHER_PROVIDER, bare, local_address, on_this_machine
 from scenarios.app.failure_probe import (
     LOOPBACK,
     Level,
@@ -175,8 +175,7 @@ def _check_sign_in(report: _Report, http: httpx.Client, label: str, url: str, *,
         return None
     if host_of(left_to) != host_of(idp_base):
         report.add("PROBLEM", f"{label} sends the browser to {origin}, not to the mock provider "
-                   f"at {idp_base}: the app is pointed at another provider (check which settings "
-                   "it reads: [app.env], [[configure]])")
+                   f"at {idp_base}: {OTHER_PROVIDER}")
         return None
     if not parts.path.endswith("/authorize"):
         report.add("PROBLEM", f"{label} sends the browser to {left_to.split('?')[0]}, which is "
