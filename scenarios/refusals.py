@@ -271,6 +271,11 @@ _GRAPH_HOST = re.compile(r"graph\.microsoft\.com(?!(?:/|%2F)(?:\.default|[A-Z]\w
 """Graph's own host, not as the prefix of a scope: a permission (``User.Read``,
 ``Mail.ReadWrite.Shared``) or ``.default``."""
 
+_BETTER_AUTH_ENTRA = re.compile(r"better-auth\S*/microsoft-entra-id\.m?js")
+"""better-auth's ``microsoft`` social provider in a stack trace: 1.7's ``getUserInfo`` fetches
+``https://graph.microsoft.com/v1.0/me/photos/…`` unless ``disableProfilePhoto`` is set, and
+offers no other host for it (@better-auth/core, ``social-providers/microsoft-entra-id``)."""
+
 
 def graph_host_note(entries: Iterable[Mapping[str, Any]], output: str) -> str:
     """Why an app that reads the person from Microsoft Graph may fail every sign-in: ``"; the
@@ -287,9 +292,12 @@ def graph_host_note(entries: Iterable[Mapping[str, Any]], output: str) -> str:
                 str(entry.get("path", "")), str(entry.get("method", ""))) == "graph"
             for entry in entries):
         return ""
+    fix = ("hand the app {graph_url} in [app.env] and have it call Microsoft Graph there"
+           if not _BETTER_AUTH_ENTRA.search(output) else
+           "set better-auth's disableProfilePhoto: true (its microsoft provider fetches the "
+           "person's photo there and takes no other host for it; or a getUserInfo of your own)")
     return (f"{GRAPH_HOST_START}, Microsoft Graph's own host, which the mock does not answer "
-            "(nor may this machine reach it): hand the app {graph_url} in [app.env] and have it "
-            "call Microsoft Graph there")
+            f"(nor may this machine reach it): {fix}")
 
 
 def with_sign_in_cause(message: str, entries: Iterable[Mapping[str, Any]],

@@ -15,6 +15,7 @@ from asgi_client import AppClient
 from scenarios import flows
 from scenarios.app.failure_page import ACCEPTED
 from tests.scenarios_runner.test_refusal_named import (  # noqa: F401 (provider: a fixture)
+    GRAPH_DOWN,
     SHOWN,
     provider,
     stack,
@@ -38,12 +39,22 @@ def failure_message(provider: AppClient, output: str, message: str = SHOWN  # no
 
 def test_a_failure_page_kept_away_by_graph_s_own_host_names_graph_url(provider: AppClient  # noqa: F811
                                                                        ) -> None:
-    first, *_ = failure_message(provider, BETTER_AUTH).splitlines()
+    first, *_ = failure_message(provider, GRAPH_DOWN).splitlines()
     assert first.startswith(SHOWN), first
     assert first.endswith(
         "; the app's output or page names graph.microsoft.com, Microsoft Graph's own host, "
         "which the mock does not answer (nor may this machine reach it): hand the app "
         "{graph_url} in [app.env] and have it call Microsoft Graph there"), first
+
+
+def test_better_auth_is_told_its_setting_not_graph_url(provider: AppClient  # noqa: F811
+                                                       ) -> None:
+    # better-auth's microsoft provider takes no Graph host: disableProfilePhoto is the way out
+    first, *_ = failure_message(provider, BETTER_AUTH).splitlines()
+    assert first.endswith(
+        "(nor may this machine reach it): set better-auth's disableProfilePhoto: true (its "
+        "microsoft provider fetches the person's photo there and takes no other host for it; "
+        "or a getUserInfo of your own)"), first
 
 
 def test_a_refusal_is_named_instead_of_graph_s_host(
