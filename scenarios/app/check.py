@@ -191,7 +191,8 @@ def _check_sign_in(report: _Report, http: httpx.Client, label: str, url: str, *,
     if segment.lower() in ORGANIZATIONS and audience == SINGLE_TENANT:
         report.add("PROBLEM", f"{label} signs in through /{segment}, which Entra refuses for a "
                    "single-tenant app (AADSTS50194): give the app the tenant's authority "
-                   "({authority}), or set [provider] sign_in_audience = \"AzureADMultipleOrgs\" if "
+                   "({authority}; {tenant_id} where it takes the tenant alone, as better-auth's "
+                   "tenantId), or set [provider] sign_in_audience = \"AzureADMultipleOrgs\" if "
                    "the app is registered multi-tenant")
         return None
     if segment.lower() in ORGANIZATIONS:

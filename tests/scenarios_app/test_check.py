@@ -272,8 +272,11 @@ def test_an_app_on_common_with_a_single_tenant_registration_is_a_problem(
     path = tiny_profile(tmp_path, authority="{idp_url}/common")
     code, lines = _check(path)
     assert code == 1
+    # an app that takes the tenant apart from the host (better-auth's tenantId, arctic's
+    # tenant argument) is told the placeholder it needs: {authority} holds the host too
     assert any(line.startswith("PROBLEM  sign-in URL 'login' signs in through /common")
-               and "AADSTS50194" in line and "sign_in_audience" in line for line in lines), lines
+               and "AADSTS50194" in line and "sign_in_audience" in line
+               and "{tenant_id} where it takes the tenant alone" in line for line in lines), lines
     path.write_text(path.read_text().replace(
         "[provider]\n", '[provider]\nsign_in_audience = "AzureADMultipleOrgs"\n'))
     code, lines = _check(path)
