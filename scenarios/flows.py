@@ -293,11 +293,10 @@ def expect_signed_in(page: Page, stack: LiveStack, person: Person, *,
 def _naming_refusal(stack: LiveStack, message: str, *, signing_in: bool = False,
                     name: bool = False) -> str:
     """``message`` of a failed check of the app's page, with the first of the app's requests
-    the provider refused since the browser last followed a sign-in URL (:mod:`.refusals`): the
-    cause an app's bare 500 hides. A sign-in that did not sign the person in (``signing_in``),
-    with no refusal: the unsigned ID token of Entra's v1 endpoints, or Graph's own host in the
-    app's output (``with_sign_in_cause``); the person's ``name`` missing: a scope without
-    ``profile`` besides (``with_name_cause``)."""
+    the provider refused since the browser last followed a sign-in URL (:mod:`.refusals`), the
+    cause a bare 500 hides, else Graph's own host in the app's output; for a sign-in that did
+    not sign the person in (``signing_in``) also v1's unsigned ID token (``with_sign_in_cause``);
+    the ``name`` missing: a scope without ``profile`` besides (``with_name_cause``)."""
     try:
         # From the last sign-in on (a millisecond early: the log rounds its times): refusals
         # of an earlier part (a secret that expired and was renewed since) did not end this.
@@ -306,13 +305,14 @@ def _naming_refusal(stack: LiveStack, message: str, *, signing_in: bool = False,
                    if not isinstance(wall := entry.get("wall"), float | int) or wall >= since]
     except Exception:  # never in the way of the failure itself
         return message
-    if name or not signing_in:  # a refusal still named when the name is missing
-        named = with_refusal(message, entries)
-        return with_name_cause(named, entries) if name else named
+    if name:  # a refusal still named when the name is missing
+        return with_name_cause(with_refusal(message, entries), entries)
     try:  # what the app printed last: none from an app the harness did not start
         output = stack.app_output(OUTPUT_TAIL_LINES)
     except Exception:  # nor from a stand-in without it
         output = ""
+    if not signing_in:  # a failure page: no v1 or tenant note, only Graph's own host
+        return with_refusal(message, entries, output)
     return with_sign_in_cause(message, entries, output, getattr(stack.app, "profile", None))
 
 

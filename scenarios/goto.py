@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from scenarios.app.elsewhere import bare, local_address, on_this_machine
+from scenarios.app.elsewhere import OTHER_PROVIDER, bare, local_address, on_this_machine
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page, Request, Response
@@ -182,10 +182,7 @@ def _sent_elsewhere(stack: LiveStack, url: str, failed: list[Request]
         return AssertionError(
             f"the app sent the browser from {bare(url)} to {parts.scheme}://{parts.netloc} "
             f"({why}), not to the mock provider at "
-            f"{stack.idp.base_url}: the app is pointed at another provider (check which "
-            "settings it reads: [app.env], [[configure]]; a library that writes Entra's hosts "
-            "itself, as fastapi-sso's MicrosoftSSO does, must be handed the mock's endpoints "
-            "where it lets an app override them)")
+            f"{stack.idp.base_url}: {OTHER_PROVIDER}")
     return None
 
 

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
+from scenarios.app.failure_page import ACCEPTED
 from scenarios.app.output_causes import explained
 from scenarios.masking import quoted
 from scenarios.protocol_view.names import BROWSER_NAMES, provider_step_name
@@ -160,10 +161,16 @@ def refusal_note(entries: Iterable[Mapping[str, Any]], message: str) -> str:
     return f"{NOTE_START}{what}: {quoted(words, SHOWN_REFUSAL)}"
 
 
-def with_refusal(message: str, entries: Iterable[Mapping[str, Any]]) -> str:
+def with_refusal(message: str, entries: Iterable[Mapping[str, Any]], output: str = "") -> str:
     """``message`` with :func:`refusal_note` at the end of its first line (the line reports
-    and CI annotations show)."""
-    note = refusal_note(entries, message)
+    and CI annotations show), or, when the provider refused nothing and the app accepted no
+    one, :func:`graph_host_note` of ``output`` (what the app printed last): a failure page that
+    never came because the app failed on Graph's own host first (better-auth's ``microsoft``
+    provider fetches the person's photo there before it reads the ID token's claims)."""
+    entries = list(entries)
+    note = refusal_note(entries, message) or (
+        "" if not output or GRAPH_HOST_START in message or ACCEPTED in message
+        else graph_host_note(entries, output))
     if not note:
         return message
     first, newline, rest = message.partition("\n")
@@ -291,6 +298,11 @@ _GRAPH_HOST = re.compile(r"graph\.microsoft\.com(?!(?:/|%2F)(?:\.default|[A-Z]\w
 """Graph's own host, not as the prefix of a scope: a permission (``User.Read``,
 ``Mail.ReadWrite.Shared``) or ``.default``."""
 
+_BETTER_AUTH_ENTRA = re.compile(r"better-auth\S*/microsoft-entra-id\.m?js")
+"""better-auth's ``microsoft`` social provider in a stack trace: 1.7's ``getUserInfo`` fetches
+``https://graph.microsoft.com/v1.0/me/photos/…`` unless ``disableProfilePhoto`` is set, and
+offers no other host for it (@better-auth/core, ``social-providers/microsoft-entra-id``)."""
+
 
 def graph_host_note(entries: Iterable[Mapping[str, Any]], output: str) -> str:
     """Why an app that reads the person from Microsoft Graph may fail every sign-in: ``"; the
@@ -307,9 +319,12 @@ def graph_host_note(entries: Iterable[Mapping[str, Any]], output: str) -> str:
                 str(entry.get("path", "")), str(entry.get("method", ""))) == "graph"
             for entry in entries):
         return ""
+    fix = ("hand the app {graph_url} in [app.env] and have it call Microsoft Graph there"
+           if not _BETTER_AUTH_ENTRA.search(output) else
+           "set better-auth's disableProfilePhoto: true (its microsoft provider fetches the "
+           "person's photo there and takes no other host for it; or a getUserInfo of your own)")
     return (f"{GRAPH_HOST_START}, Microsoft Graph's own host, which the mock does not answer "
-            "(nor may this machine reach it): hand the app {graph_url} in [app.env] and have it "
-            "call Microsoft Graph there")
+            f"(nor may this machine reach it): {fix}")
 
 
 def with_sign_in_cause(message: str, entries: Iterable[Mapping[str, Any]],

@@ -33,7 +33,7 @@ from mock_idp.platform.envelope import app_installed, encode
 from mock_idp.platform.installations import InstallationRegistry, TenantRef
 from mock_idp.protocol.tenants import ORGANIZATIONS
 from scenarios.app.calls import CallError
-from scenarios.app.elsewhere import bare, local_address, on_this_machine
+from scenarios.app.elsewhere import OTHER_PROVIDER, bare, local_address, on_this_machine
 from scenarios.app.failure_probe import (
     LOOPBACK,
     Level,
@@ -175,8 +175,7 @@ def _check_sign_in(report: _Report, http: httpx.Client, label: str, url: str, *,
         return None
     if host_of(left_to) != host_of(idp_base):
         report.add("PROBLEM", f"{label} sends the browser to {origin}, not to the mock provider "
-                   f"at {idp_base}: the app is pointed at another provider (check which settings "
-                   "it reads: [app.env], [[configure]])")
+                   f"at {idp_base}: {OTHER_PROVIDER}")
         return None
     if not parts.path.endswith("/authorize"):
         report.add("PROBLEM", f"{label} sends the browser to {left_to.split('?')[0]}, which is "
@@ -192,7 +191,8 @@ def _check_sign_in(report: _Report, http: httpx.Client, label: str, url: str, *,
     if segment.lower() in ORGANIZATIONS and audience == SINGLE_TENANT:
         report.add("PROBLEM", f"{label} signs in through /{segment}, which Entra refuses for a "
                    "single-tenant app (AADSTS50194): give the app the tenant's authority "
-                   "({authority}), or set [provider] sign_in_audience = \"AzureADMultipleOrgs\" if "
+                   "({authority}; {tenant_id} where it takes the tenant alone, as better-auth's "
+                   "tenantId), or set [provider] sign_in_audience = \"AzureADMultipleOrgs\" if "
                    "the app is registered multi-tenant")
         return None
     if segment.lower() in ORGANIZATIONS:

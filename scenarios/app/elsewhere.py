@@ -15,12 +15,20 @@ from urllib.parse import urlsplit
 
 from mock_idp.endpoints.browser_sessions import is_loopback
 
-__all__ = ["HANDED_OWN_URL", "bare", "local_address", "on_this_machine"]
+__all__ = ["HANDED_OWN_URL", "OTHER_PROVIDER", "bare", "local_address", "on_this_machine"]
 
 HANDED_OWN_URL = ("hand the app its own URL: {base_url} or {port}, and {redirect_uri}, in "
                   "[app.env] or its command")
 """The profile's placeholders that give an app the harness starts its own URL (README's
 template names)."""
+
+OTHER_PROVIDER = ("the app is pointed at another provider (check which settings it reads: "
+                  "[app.env], [[configure]]; a library that writes Entra's hosts itself, as "
+                  "fastapi-sso's MicrosoftSSO and arctic's MicrosoftEntraId do, must be handed "
+                  "the mock's endpoints where it lets an app override them)")
+"""Why an app sent the browser to another machine's host (Entra's own): a run's navigation and
+``app check`` say it alike, since a library with Entra's host written in (arctic 3's
+``MicrosoftEntraId``) has no setting to check."""
 
 _HANDED_PROVIDER = ("hand the app the mock's: {authority}, or {issuer} or {discovery_url}, in "
                     "[app.env] or its command")

@@ -203,12 +203,16 @@ me_url = "/me"
      "{{port}}, and {{redirect_uri}}, in [app.env] or its command)"),
     ("https://login.microsoftonline.com/contoso/oauth2/v2.0/authorize?client_id=c",
      "https://login.microsoftonline.com, not to the mock provider at {idp}: the app is pointed "
-     "at another provider (check which settings it reads: [app.env], [[configure]])"),
+     "at another provider (check which settings it reads: [app.env], [[configure]]; a library "
+     "that writes Entra's hosts itself, as fastapi-sso's MicrosoftSSO and arctic's "
+     "MicrosoftEntraId do, must be handed the mock's endpoints where it lets an app override "
+     "them)"),
 ], ids=["stale-port", "stale-ipv6", "entra"])
 def test_an_app_that_sends_the_browser_elsewhere_is_told_what_goto_tells_it(
         tmp_path: Path, target: str, said: str) -> None:
     """A loopback address that is neither the app's nor the mock's is a setting of the app's
-    own URL, as a run's navigation says it; another host is another provider."""
+    own URL, as a run's navigation says it; another host is another provider, or Entra's host
+    written into the library (arctic 3's MicrosoftEntraId), as a run's navigation says too."""
     code, lines = _check(_asgi_profile(tmp_path / "elsewhere.toml", "redirecting_app",
                                        f'TARGET = "{target}"'))
     [found] = [line for line in lines if "sign-in URL 'login'" in line]
@@ -268,8 +272,11 @@ def test_an_app_on_common_with_a_single_tenant_registration_is_a_problem(
     path = tiny_profile(tmp_path, authority="{idp_url}/common")
     code, lines = _check(path)
     assert code == 1
+    # an app that takes the tenant apart from the host (better-auth's tenantId, arctic's
+    # tenant argument) is told the placeholder it needs: {authority} holds the host too
     assert any(line.startswith("PROBLEM  sign-in URL 'login' signs in through /common")
-               and "AADSTS50194" in line and "sign_in_audience" in line for line in lines), lines
+               and "AADSTS50194" in line and "sign_in_audience" in line
+               and "{tenant_id} where it takes the tenant alone" in line for line in lines), lines
     path.write_text(path.read_text().replace(
         "[provider]\n", '[provider]\nsign_in_audience = "AzureADMultipleOrgs"\n'))
     code, lines = _check(path)
