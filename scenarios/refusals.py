@@ -172,17 +172,21 @@ def _unsigned_v1_id_token(entry: Mapping[str, Any]) -> bool:
     return decoded is not None and str(decoded[0].get("alg", "")).lower() == "none"
 
 
-def unsigned_v1_note(entries: Iterable[Mapping[str, Any]]) -> str:
+def unsigned_v1_note(entries: Iterable[Mapping[str, Any]], output: str = "") -> str:
     """Why an app on Entra's v1 endpoints may refuse every sign-in: ``"; the app's ID token came
     unsigned from Entra's v1 token endpoint ..."`` when one of its token requests there was
     answered with one, else ``""``. Entra's v1.0 token endpoint returns its ID tokens with
     ``alg: none`` and no ``kid`` (coreos/go-oidc #350; "by design" in
     AzureAD/azure-activedirectory-library-for-java #117: the TLS channel vouches for them, OpenID
     Connect Core 3.1.3.7 (6)); python-social-auth's ``AzureADOAuth2`` looks for a ``kid`` there
-    (social-core #723) and so refuses everyone."""
+    (social-core #723) and so refuses everyone. When ``output`` (what the app printed last, or
+    its page) names ``preferred_username``, the note says that claim is missing instead
+    (:func:`_v2_claim_note`)."""
     entries = list(entries)
     if not any(_unsigned_v1_id_token(entry) for entry in entries):
         return ""
+    if "preferred_username" in output:
+        return _v2_claim_note()
     note = (f"{UNSIGNED_START} (alg none, no kid, as Entra sends it there): an app that asks it "
             "for a signature or a signing key refuses every sign-in on the v1 endpoints, whose "
             "ID token the TLS connection vouches for; the v2.0 endpoints sign theirs")
@@ -194,6 +198,18 @@ def unsigned_v1_note(entries: Iterable[Mapping[str, Any]]) -> str:
     return (f"{note}; it found them in Entra's v1 discovery document ({read}), which an "
             "issuer or discovery URL without /v2.0 leads to: {authority}/v2.0 is the v2.0 "
             "issuer, {authority}/v2.0/.well-known/openid-configuration its document")
+
+
+def _v2_claim_note() -> str:
+    """Why an app whose output names ``preferred_username`` fails on Entra's v1 endpoints: v1
+    ID tokens do not carry it (v2.0 only), and name the person in ``upn`` and ``unique_name``
+    (v1.0 only) instead (Microsoft Learn, "ID token claims reference",
+    learn.microsoft.com/entra/identity-platform/id-token-claims-reference). An app written
+    for v2.0's claims that reads it unguarded fails every sign-in there with a bare 500."""
+    return (f"{UNSIGNED_START} (ver 1.0) without preferred_username, which the app's output "
+            "or page names: that claim is v2.0's, and Entra's v1 ID tokens name the person in "
+            "upn and unique_name instead; an app on the v1 endpoints reads those (or moves to "
+            "the v2.0 endpoints, whose ID tokens carry preferred_username)")
 
 
 def _v1_discovery(entry: Mapping[str, Any]) -> bool:
@@ -295,7 +311,7 @@ def with_sign_in_cause(message: str, entries: Iterable[Mapping[str, Any]],
     note = refusal_note(entries, message) or (
         "" if any(start in message for start in (UNSIGNED_START, TEMPLATE_START,
                                                  GRAPH_HOST_START))
-        else unsigned_v1_note(entries) or template_issuer_note(entries)
+        else unsigned_v1_note(entries, f"{message}\n{output}") or template_issuer_note(entries)
         or graph_host_note(entries, f"{message}\n{output}"))
     if not note:
         return message
