@@ -30,7 +30,8 @@ from scenarios.protocol_view.tokens import decode_jwt
 __all__ = ["GRAPH_HOST_START", "HELD_START", "NOTE_STARTS", "NOTE_START", "PROFILE_SCOPE_START",
            "TEMPLATE_START", "UNSIGNED_START", "any_organization_note", "first_refusal",
            "graph_host_note", "held_note", "profile_scope_note", "refusal_note",
-           "template_issuer_note", "unsigned_v1_note", "with_name_cause", "with_refusal",
+           "template_issuer_note", "unsigned_v1_id_token", "unsigned_v1_note", "with_name_cause",
+           "with_refusal",
            "with_sign_in_cause"]
 
 NOTE_START = "; the provider had refused the app's "
@@ -156,7 +157,7 @@ def with_refusal(message: str, entries: Iterable[Mapping[str, Any]]) -> str:
     return f"{first}{note}{newline}{rest}"
 
 
-def _unsigned_v1_id_token(entry: Mapping[str, Any]) -> bool:
+def unsigned_v1_id_token(entry: Mapping[str, Any]) -> bool:
     """Whether ``entry`` is the app's answered request to a v1 token endpoint (no ``/v2.0/``)
     whose ID token came unsigned (``alg: none``)."""
     path = str(entry.get("path", ""))
@@ -183,7 +184,7 @@ def unsigned_v1_note(entries: Iterable[Mapping[str, Any]], output: str = "") -> 
     its page) names ``preferred_username``, the note says that claim is missing instead
     (:func:`_v2_claim_note`)."""
     entries = list(entries)
-    if not any(_unsigned_v1_id_token(entry) for entry in entries):
+    if not any(unsigned_v1_id_token(entry) for entry in entries):
         return ""
     if "preferred_username" in output:
         return _v2_claim_note()

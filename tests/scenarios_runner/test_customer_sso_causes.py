@@ -23,6 +23,7 @@ from mock_idp.config import (
 from scenarios.app import load_profile
 from scenarios.app.failure_page import ACCEPTED
 from scenarios.catalogue.entra_v1 import ACCEPTED_UNSIGNED, _http_refusal_advice
+from scenarios.catalogue.id_token_source import unsigned_v1_accepted
 from scenarios.catalogue.lifecycle import kept_old_secret
 from scenarios.people import PEOPLE
 from scenarios.refusals import UNSIGNED_START, with_sign_in_cause
@@ -141,3 +142,36 @@ def test_an_app_that_accepted_the_unsigned_v1_id_token_over_http_is_told_so(
     assert advice.startswith("The app accepted the unsigned ID token (alg none) that Entra's v1 "
                              "token endpoint sent it over plain http"), advice
     assert "3.1.3.7 (6)" in advice and "preferred_username" not in advice
+
+
+def _arm(provider: AppClient, kind: str) -> str:
+    armed = provider.post("/_mock/faults", json={"kind": kind, "endpoint": "token"})
+    assert armed.status_code == 201, armed.text
+    return str(armed.json()["id"])
+
+
+def test_a_bad_signature_the_v1_token_endpoint_removed_is_not_said_to_be_accepted(
+        provider: AppClient) -> None:
+    # failure.bad-signature on an app on Entra's v1 endpoints over http said it accepted an ID
+    # token whose signature did not verify and told it to verify RS256 with the provider's
+    # keys: the v1 token endpoint sends the token unsigned, the spoiled signature with it.
+    fault = _arm(provider, "bad_signature")
+    assert _token(provider, REFERENCE_RP_SECRET) == 200
+    stack = cast(Any, SimpleNamespace(provider_requests=lambda: _logged(provider)))
+    told = unsigned_v1_accepted(stack, fault)
+    assert told is not None and told.startswith(
+        "the app accepted the ID token of Entra's v1 token endpoint over plain http: it comes "
+        "unsigned there (alg none, as Entra sends it, so the signature this scenario spoiled "
+        "never reached the app)"), told
+    assert "set [provider] https = true" in told
+
+
+def test_a_bad_signature_on_the_v2_endpoints_is_judged_as_before(provider: AppClient) -> None:
+    fault = _arm(provider, "bad_signature")
+    answer = provider.post(f"/{DEFAULT_TENANT_ID}/oauth2/v2.0/token", data={
+        "grant_type": "password", "client_id": REFERENCE_RP_CLIENT_ID,
+        "client_secret": REFERENCE_RP_SECRET, "scope": "openid profile",
+        "username": PEOPLE["alice"].upn, "password": PEOPLE["alice"].password})
+    assert answer.status_code == 200 and answer.json()["id_token"].split(".")[2], answer.text
+    stack = cast(Any, SimpleNamespace(provider_requests=lambda: _logged(provider)))
+    assert unsigned_v1_accepted(stack, fault) is None
