@@ -21,6 +21,7 @@ from scenarios.catalogue.id_token_source import (
     from_token_endpoint_over_plain_http,
     from_token_endpoint_over_tls,
     read_person_on_graph,
+    unsigned_v1_keyless,
 )
 from scenarios.catalogue.partner_events import APPS_API_CREDENTIALS, acknowledged, install_partner
 from scenarios.conformance.evidence import KEY_PATHS, TOKEN_PATHS, evidence_of
@@ -225,6 +226,8 @@ def key_rotation(ctx: Ctx) -> None:
         no_id_token = asked_no_id_token(stack)
         over_tls = from_token_endpoint_over_tls(stack) if fetched_before == 0 else None
         if fetched_before == 0 and over_tls is None and no_id_token is None:
+            if (keyless := unsigned_v1_keyless(stack)) is not None:
+                raise AssertionError(keyless)
             over_http = from_token_endpoint_over_plain_http(stack)
             on_graph = read_person_on_graph(stack)
             raise AssertionError(

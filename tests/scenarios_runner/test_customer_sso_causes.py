@@ -23,7 +23,7 @@ from mock_idp.config import (
 from scenarios.app import load_profile
 from scenarios.app.failure_page import ACCEPTED
 from scenarios.catalogue.entra_v1 import ACCEPTED_UNSIGNED, _http_refusal_advice
-from scenarios.catalogue.id_token_source import unsigned_v1_accepted
+from scenarios.catalogue.id_token_source import unsigned_v1_accepted, unsigned_v1_keyless
 from scenarios.catalogue.lifecycle import kept_old_secret
 from scenarios.people import PEOPLE
 from scenarios.refusals import UNSIGNED_START, with_sign_in_cause
@@ -144,6 +144,12 @@ def test_an_app_that_accepted_the_unsigned_v1_id_token_over_http_is_told_so(
     assert "3.1.3.7 (6)" in advice and "preferred_username" not in advice
 
 
+def _on(provider: AppClient, scheme: str) -> Any:
+    """A stack whose provider is served over ``scheme``, its request log ``provider``'s."""
+    return cast(Any, SimpleNamespace(idp=SimpleNamespace(base_url=f"{scheme}://localhost:1"),
+                                     provider_requests=lambda: _logged(provider)))
+
+
 def _arm(provider: AppClient, kind: str) -> str:
     armed = provider.post("/_mock/faults", json={"kind": kind, "endpoint": "token"})
     assert armed.status_code == 201, armed.text
@@ -157,7 +163,7 @@ def test_a_bad_signature_the_v1_token_endpoint_removed_is_not_said_to_be_accepte
     # keys: the v1 token endpoint sends the token unsigned, the spoiled signature with it.
     fault = _arm(provider, "bad_signature")
     assert _token(provider, REFERENCE_RP_SECRET) == 200
-    stack = cast(Any, SimpleNamespace(provider_requests=lambda: _logged(provider)))
+    stack = _on(provider, "http")
     told = unsigned_v1_accepted(stack, fault)
     assert told is not None and told.startswith(
         "the app accepted the ID token of Entra's v1 token endpoint over plain http: it comes "
@@ -173,5 +179,18 @@ def test_a_bad_signature_on_the_v2_endpoints_is_judged_as_before(provider: AppCl
         "client_secret": REFERENCE_RP_SECRET, "scope": "openid profile",
         "username": PEOPLE["alice"].upn, "password": PEOPLE["alice"].password})
     assert answer.status_code == 200 and answer.json()["id_token"].split(".")[2], answer.text
-    stack = cast(Any, SimpleNamespace(provider_requests=lambda: _logged(provider)))
+    stack = _on(provider, "http")
     assert unsigned_v1_accepted(stack, fault) is None
+
+
+def test_a_v1_app_that_fetched_no_keys_is_told_it_had_none_to_look_up(provider: AppClient
+                                                                       ) -> None:
+    # lifecycle.key-rotation said such an app "cannot have checked the ID token's signature":
+    # the v1 token endpoint's ID token has none, and no key to look up.
+    assert _token(provider, REFERENCE_RP_SECRET) == 200
+    told = unsigned_v1_keyless(_on(provider, "http"))
+    assert told is not None and told.startswith(
+        "the app never fetched the provider's signing keys: its ID token came unsigned from "
+        "Entra's v1 token endpoint over plain http (alg none, as Entra sends it), so it had no "
+        "signing key to look up, and only TLS vouches for it"), told
+    assert unsigned_v1_keyless(_on(provider, "https")) is None  # relying on TLS is allowed
