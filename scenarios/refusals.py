@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl
 
 from scenarios.app.failure_page import ACCEPTED
 from scenarios.app.output_causes import explained
+from scenarios.graph_host import GRAPH_HOST_START, graph_host_note
 from scenarios.masking import quoted
 from scenarios.protocol_view.names import BROWSER_NAMES, provider_step_name
 from scenarios.protocol_view.tokens import decode_jwt
@@ -35,8 +36,8 @@ if TYPE_CHECKING:
 __all__ = ["GRAPH_HOST_START", "HELD_START", "NOTE_STARTS", "NOTE_START", "PROFILE_SCOPE_START",
            "TEMPLATE_START", "UNSIGNED_START", "any_organization_note", "first_refusal",
            "graph_host_note", "held_note", "profile_scope_note", "refusal_note",
-           "template_issuer_note", "unsigned_v1_note", "with_name_cause", "with_refusal",
-           "with_sign_in_cause"]
+           "template_issuer_note", "unsigned_v1_id_token", "unsigned_v1_note", "with_name_cause",
+           "with_refusal", "with_sign_in_cause"]
 
 NOTE_START = "; the provider had refused the app's "
 """How :func:`refusal_note` begins: the console shows the note on a line of its own."""
@@ -46,8 +47,6 @@ HELD_START = "; the provider was still holding the app's "
 """How :func:`held_note` begins; the console shows it on a line of its own too."""
 TEMPLATE_START = "; the app signs in through "
 """How :func:`template_issuer_note` begins; the console shows it on a line of its own too."""
-GRAPH_HOST_START = "; the app's output or page names graph.microsoft.com"
-"""How :func:`graph_host_note` begins; the console shows it on a line of its own too."""
 PROFILE_SCOPE_START = "; the app asked the v2.0 authorize endpoint for scope "
 """How :func:`profile_scope_note` begins; the console shows it on a line of its own too."""
 NOTE_STARTS = (NOTE_START, UNSIGNED_START, HELD_START, TEMPLATE_START, PROFILE_SCOPE_START,
@@ -177,7 +176,7 @@ def with_refusal(message: str, entries: Iterable[Mapping[str, Any]], output: str
     return f"{first}{note}{newline}{rest}"
 
 
-def _unsigned_v1_id_token(entry: Mapping[str, Any]) -> bool:
+def unsigned_v1_id_token(entry: Mapping[str, Any]) -> bool:
     """Whether ``entry`` is the app's answered request to a v1 token endpoint (no ``/v2.0/``)
     whose ID token came unsigned (``alg: none``)."""
     path = str(entry.get("path", ""))
@@ -193,17 +192,21 @@ def _unsigned_v1_id_token(entry: Mapping[str, Any]) -> bool:
     return decoded is not None and str(decoded[0].get("alg", "")).lower() == "none"
 
 
-def unsigned_v1_note(entries: Iterable[Mapping[str, Any]]) -> str:
+def unsigned_v1_note(entries: Iterable[Mapping[str, Any]], output: str = "") -> str:
     """Why an app on Entra's v1 endpoints may refuse every sign-in: ``"; the app's ID token came
     unsigned from Entra's v1 token endpoint ..."`` when one of its token requests there was
     answered with one, else ``""``. Entra's v1.0 token endpoint returns its ID tokens with
     ``alg: none`` and no ``kid`` (coreos/go-oidc #350; "by design" in
     AzureAD/azure-activedirectory-library-for-java #117: the TLS channel vouches for them, OpenID
     Connect Core 3.1.3.7 (6)); python-social-auth's ``AzureADOAuth2`` looks for a ``kid`` there
-    (social-core #723) and so refuses everyone."""
+    (social-core #723) and so refuses everyone. When ``output`` (what the app printed last, or
+    its page) names ``preferred_username``, the note says that claim is missing instead
+    (:func:`_v2_claim_note`)."""
     entries = list(entries)
-    if not any(_unsigned_v1_id_token(entry) for entry in entries):
+    if not any(unsigned_v1_id_token(entry) for entry in entries):
         return ""
+    if "preferred_username" in output:
+        return _v2_claim_note()
     note = (f"{UNSIGNED_START} (alg none, no kid, as Entra sends it there): an app that asks it "
             "for a signature or a signing key refuses every sign-in on the v1 endpoints, whose "
             "ID token the TLS connection vouches for; the v2.0 endpoints sign theirs")
@@ -215,6 +218,18 @@ def unsigned_v1_note(entries: Iterable[Mapping[str, Any]]) -> str:
     return (f"{note}; it found them in Entra's v1 discovery document ({read}), which an "
             "issuer or discovery URL without /v2.0 leads to: {authority}/v2.0 is the v2.0 "
             "issuer, {authority}/v2.0/.well-known/openid-configuration its document")
+
+
+def _v2_claim_note() -> str:
+    """Why an app whose output names ``preferred_username`` fails on Entra's v1 endpoints: v1
+    ID tokens do not carry it (v2.0 only), and name the person in ``upn`` and ``unique_name``
+    (v1.0 only) instead (Microsoft Learn, "ID token claims reference",
+    learn.microsoft.com/entra/identity-platform/id-token-claims-reference). An app written
+    for v2.0's claims that reads it unguarded fails every sign-in there with a bare 500."""
+    return (f"{UNSIGNED_START} (ver 1.0) without preferred_username, which the app's output "
+            "or page names: that claim is v2.0's, and Entra's v1 ID tokens name the person in "
+            "upn and unique_name instead; an app on the v1 endpoints reads those (or moves to "
+            "the v2.0 endpoints, whose ID tokens carry preferred_username)")
 
 
 def _v1_discovery(entry: Mapping[str, Any]) -> bool:
@@ -293,40 +308,6 @@ def any_organization_note(entries: Iterable[Mapping[str, Any]]) -> str:
             "for several compares the ID token's tid with the tenants it serves")
 
 
-_GRAPH_HOST = re.compile(r"graph\.microsoft\.com(?!(?:/|%2F)(?:\.default|[A-Z]\w*\.[A-Z]\w*))",
-                         re.IGNORECASE)
-"""Graph's own host, not as the prefix of a scope: a permission (``User.Read``,
-``Mail.ReadWrite.Shared``) or ``.default``."""
-
-_BETTER_AUTH_ENTRA = re.compile(r"better-auth\S*/microsoft-entra-id\.m?js")
-"""better-auth's ``microsoft`` social provider in a stack trace: 1.7's ``getUserInfo`` fetches
-``https://graph.microsoft.com/v1.0/me/photos/…`` unless ``disableProfilePhoto`` is set, and
-offers no other host for it (@better-auth/core, ``social-providers/microsoft-entra-id``)."""
-
-
-def graph_host_note(entries: Iterable[Mapping[str, Any]], output: str) -> str:
-    """Why an app that reads the person from Microsoft Graph may fail every sign-in: ``"; the
-    app's output or page names graph.microsoft.com ..."`` when ``output`` (what it printed
-    last, or the page it showed) names Graph's own host and it asked the mock's Graph nothing
-    in ``entries``, else ``""``. A tutorial's app (requests-oauthlib's
-    ``OAuth2Session.get("https://graph.microsoft.com/v1.0/me")``, Auth.js's photo fetch)
-    writes the host itself; the mock answers Graph at ``{graph_url}``. A Graph scope
-    (``https://graph.microsoft.com/User.Read``, ``…/.default``, URL-encoded or not, which an app
-    asks the mock for as it asks Entra: learn.microsoft.com/entra/identity-platform/
-    scopes-oidc) names no call to that host and is left out."""
-    if not _GRAPH_HOST.search(output) or any(
-            not entry.get("caller") and provider_step_name(
-                str(entry.get("path", "")), str(entry.get("method", ""))) == "graph"
-            for entry in entries):
-        return ""
-    fix = ("hand the app {graph_url} in [app.env] and have it call Microsoft Graph there"
-           if not _BETTER_AUTH_ENTRA.search(output) else
-           "set better-auth's disableProfilePhoto: true (its microsoft provider fetches the "
-           "person's photo there and takes no other host for it; or a getUserInfo of your own)")
-    return (f"{GRAPH_HOST_START}, Microsoft Graph's own host, which the mock does not answer "
-            f"(nor may this machine reach it): {fix}")
-
-
 def with_sign_in_cause(message: str, entries: Iterable[Mapping[str, Any]],
                        output: str = "", profile: AppProfile | None = None) -> str:
     """``message`` of a sign-in that did not sign the person in, with :func:`refusal_note` at
@@ -343,7 +324,8 @@ def with_sign_in_cause(message: str, entries: Iterable[Mapping[str, Any]],
     note = refusal_note(entries, message) or (
         "" if any(start in message for start in (UNSIGNED_START, TEMPLATE_START,
                                                  GRAPH_HOST_START))
-        else unsigned_v1_note(entries) or template_issuer_note(entries, message)
+        else unsigned_v1_note(entries, f"{message}\n{output}")
+        or template_issuer_note(entries, message)
         or graph_host_note(entries, f"{message}\n{output}"))
     if not note:
         return message

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from scenarios import ScenarioContext, scenario
 from scenarios.app.capabilities import V2_FROM_AUTHORITY, v1_switched_settings, v1_written
+from scenarios.app.failure_page import ACCEPTED
 from scenarios.app.process import AppRefusedSettings, AppStartError
 from scenarios.app.profile import AppProfile
 from scenarios.catalogue.failures import expect_token_request_failure
@@ -149,10 +150,31 @@ def v1_endpoints_over_http(ctx: Ctx) -> None:
         except AssertionError as exc:
             if (why := _no_id_token_issued(stack)) is not None:
                 raise NotExercised(why) from None
-            raise AssertionError(f"{exc}\n{_v2_only_advice(stack, log, wanted=REFUSAL)}"
+            raise AssertionError(f"{exc}\n{_http_refusal_advice(stack, log, str(exc))}"
                                  ) from exc
         if (why := _no_id_token_issued(stack)) is not None:
             raise NotExercised(why)
+
+
+ACCEPTED_UNSIGNED = (
+    "The app accepted the unsigned ID token (alg none) that Entra's v1 token endpoint sent it "
+    "over plain http, where nothing vouches for it: OpenID Connect Core 3.1.3.7 (6) lets an "
+    "app skip the signature only for an ID token straight from the token endpoint over TLS, "
+    "and anyone on the network path could have written this one. The app must refuse an "
+    "unsigned ID token from a token URL that is not https (or any unsigned ID token, on the "
+    "v2.0 endpoints, which sign theirs) and show its failure page")
+"""What ``failure.v1-unsigned-over-http`` says of an app that signed alice in with that token:
+advice about settings that stop it signing in on v1 (:func:`_v2_only_advice`) says nothing to
+an app that signed her in."""
+
+
+def _http_refusal_advice(stack: LiveStack, log: NavigationLog, message: str) -> str:
+    """What ``failure.v1-unsigned-over-http`` adds to ``message``, its failure: that the app
+    trusted the unsigned ID token, when it signed alice in (:data:`ACCEPTED_UNSIGNED`), else why
+    an app may fail on the v1 endpoints (:func:`_v2_only_advice`)."""
+    if ACCEPTED in message:
+        return ACCEPTED_UNSIGNED
+    return _v2_only_advice(stack, log, wanted=REFUSAL)
 
 
 def _no_id_token_issued(stack: LiveStack) -> str | None:

@@ -22,6 +22,7 @@ from scenarios.catalogue.id_token_source import (
     naming_spoiled_tokens,
     raise_if_signed_in_again,
     unreached_token_fault,
+    unsigned_v1_accepted,
 )
 from scenarios.catalogue.plain_after import expect_plain_sign_in_after
 from scenarios.context import NotExercised
@@ -78,6 +79,8 @@ def _token_fault(ctx: Ctx, name: str, fault: str) -> None:
                         "the app accepted an ID token whose signature does not verify, which "
                         f"is allowed: {over_tls}") from None
                 if (over_http := from_token_endpoint_over_plain_http(stack)) is not None:
+                    if (v1 := unsigned_v1_accepted(stack, str(armed["id"]))) is not None:
+                        raise AssertionError(f"{v1}; {exc}") from exc
                     # As conformance's FAIL for the signature rows over plain http.
                     forged = accepted_token(stack, fault, str(armed["id"])) or (
                         "the app accepted an ID token whose signature does not verify")

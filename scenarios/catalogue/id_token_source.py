@@ -28,12 +28,14 @@ from scenarios.conformance.judging import front_channel_id_token, unsent_nonce
 from scenarios.live import LiveStack
 from scenarios.protocol_view.names import is_authorize, provider_step_name
 from scenarios.protocol_view.tokens import decode_jwt
+from scenarios.refusals import unsigned_v1_id_token
 
 __all__ = ["accepted_unsent_nonce", "accepted_what", "also_own_access_token", "asked_no_id_token",
            "dropped_userinfo", "from_token_endpoint_over_plain_http",
            "from_token_endpoint_over_tls", "naming_graph_reader", "naming_spoiled_tokens",
            "raise_if_signed_in_again", "read_person_on_graph", "spoiled_own_access_token",
-           "unreached_token_fault"]
+           "unreached_token_fault", "unsigned_v1_accepted",
+           "unsigned_v1_keyless"]
 
 USERINFO_UNASKED = ("the app never asked UserInfo, so there was no answer to compare with the "
                     "ID token's sub")
@@ -293,6 +295,49 @@ def from_token_endpoint_over_plain_http(stack: LiveStack) -> str | None:
             "3.1.3.7 (6) allows relying on TLS instead only over TLS); an app that relies on "
             "TLS there, as openid-client and MSAL do, passes with the provider on https: set "
             "[provider] https = true in its profile")
+
+
+V1_OVER_HTTP = (
+    "only TLS vouches for it (OpenID Connect Core 3.1.3.7 (6)): an app on the v1 endpoints "
+    "checks no signature (one that requires RS256 refuses every sign-in there), so its token URL "
+    "must be https (set [provider] https = true in its profile; failure.v1-unsigned-over-http "
+    "fails it for the same reason), or it moves to the v2.0 endpoints and verifies the "
+    "signature with the provider's keys")
+"""What an app that took the unsigned ID token of Entra's v1 token endpoint over plain http is
+told to do: advice to verify an RS256 signature or fetch the signing keys would make it refuse
+every sign-in on v1."""
+
+
+def _took_unsigned_v1(stack: LiveStack) -> bool:
+    """Whether one of the app's token requests was answered with the unsigned ID token of
+    Entra's v1 token endpoint, over plain http."""
+    return urlsplit(stack.idp.base_url).scheme != "https" and any(
+        unsigned_v1_id_token(entry) for entry in stack.provider_requests())
+
+
+def unsigned_v1_accepted(stack: LiveStack, fault_id: str) -> str | None:
+    """What ``failure.bad-signature`` says of an app that signed alice in over plain http with
+    the ID token of Entra's v1 token endpoint, which Entra sends unsigned (``alg: none``, no
+    signature: the one the fault spoiled is not in it, so the app saw its usual token) and the
+    fault did not spoil its own access token (:func:`spoiled_own_access_token`): it checks no
+    signature there, rightly, and relies on a TLS connection it does not have
+    (:data:`V1_OVER_HTTP`). ``None`` for any other app."""
+    if spoiled_own_access_token(stack, fault_id) is not None or not _took_unsigned_v1(stack):
+        return None
+    return ("the app accepted the ID token of Entra's v1 token endpoint over plain http: it "
+            "comes unsigned there (alg none, as Entra sends it, so the signature this scenario "
+            f"spoiled never reached the app), and {V1_OVER_HTTP}")
+
+
+def unsigned_v1_keyless(stack: LiveStack) -> str | None:
+    """What ``lifecycle.key-rotation`` says of an app that never fetched the signing keys
+    because its ID token came unsigned from Entra's v1 token endpoint over plain http: it had
+    no key to look up (:data:`V1_OVER_HTTP`); ``None`` for any other app."""
+    if not _took_unsigned_v1(stack):
+        return None
+    return ("the app never fetched the provider's signing keys: its ID token came unsigned "
+            "from Entra's v1 token endpoint over plain http (alg none, as Entra sends it), so "
+            f"it had no signing key to look up, and {V1_OVER_HTTP}")
 
 
 def _token_endpoint_flows(stack: LiveStack) -> str | None:

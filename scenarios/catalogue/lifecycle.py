@@ -14,12 +14,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from scenarios import ScenarioContext, scenario
+from scenarios.app.profile import AppProfile
 from scenarios.catalogue.failures import expect_token_request_failure
 from scenarios.catalogue.id_token_source import (
     asked_no_id_token,
     from_token_endpoint_over_plain_http,
     from_token_endpoint_over_tls,
     read_person_on_graph,
+    unsigned_v1_keyless,
 )
 from scenarios.catalogue.partner_events import APPS_API_CREDENTIALS, acknowledged, install_partner
 from scenarios.conformance.evidence import KEY_PATHS, TOKEN_PATHS, evidence_of
@@ -37,6 +39,7 @@ from scenarios.flows import (
 )
 from scenarios.goto import open_sign_in
 from scenarios.live import LiveStack
+from scenarios.refusals import first_refusal
 
 Ctx = ScenarioContext[LiveStack]
 
@@ -139,7 +142,39 @@ def secret_renewal(ctx: Ctx) -> None:
             assert stack.app.secret_expired() is False, "the app still sees its secret expired"
     with ctx.step("login works again, with the new secret"):
         page.context.clear_cookies()
-        first_login_at_company(page, stack, alice)
+        try:
+            first_login_at_company(page, stack, alice)
+        except AssertionError as exc:
+            kept = kept_old_secret(stack.provider_requests(), stack.app.profile,
+                                   since=stack.sign_in_started)
+            if kept:
+                raise AssertionError(f"{exc}\n{kept}") from exc
+            raise
+
+
+def kept_old_secret(requests: Iterable[Mapping[str, Any]], profile: AppProfile, *,
+                    since: float) -> str:
+    """Why the sign-in after the renewal failed, when the provider refused the app's token
+    request as AADSTS7000215 (an invalid secret) once the new secret was stored: the app
+    still sends a secret the app registration no longer holds, most likely the expired one the
+    scenario removed, which Entra refuses as any secret it does not hold (Microsoft Learn,
+    "Microsoft Entra authentication and authorization error codes": AADSTS7000215
+    InvalidClientSecret); else ``""``. Only the
+    refusals since the browser followed the sign-in URL at ``since`` (a real time) count, not
+    the expired secret's before."""
+    # A millisecond early: the log rounds its times.
+    found = first_refusal(entry for entry in requests
+                          if not isinstance(wall := entry.get("wall"), float | int)
+                          or wall >= since - 0.001)
+    if found is None or found[0] != "token request" or "AADSTS7000215" not in found[1]:
+        return ""
+    how = ("[admin] renew_secret" if profile.admin.renew_secret
+           else "a restart with the new {client_secret}")
+    return ("After the renewal the provider refused the app's secret as invalid (AADSTS7000215): "
+            f"the app was handed the new secret ({how}) but still sends one the app "
+            "registration no longer holds, most likely the expired secret removed at the "
+            "provider. Renewing must replace the client secret the app sends (on a client "
+            "record: save the new Client Secret's value, not its ID, and the new end date)")
 
 
 @scenario(
@@ -191,6 +226,8 @@ def key_rotation(ctx: Ctx) -> None:
         no_id_token = asked_no_id_token(stack)
         over_tls = from_token_endpoint_over_tls(stack) if fetched_before == 0 else None
         if fetched_before == 0 and over_tls is None and no_id_token is None:
+            if (keyless := unsigned_v1_keyless(stack)) is not None:
+                raise AssertionError(keyless)
             over_http = from_token_endpoint_over_plain_http(stack)
             on_graph = read_person_on_graph(stack)
             raise AssertionError(
