@@ -245,6 +245,13 @@ def test_a_front_end_page_that_hands_the_code_to_its_server_is_a_hand_off() -> N
                         ).expect_no_page_between(IDP)
 
 
+def test_a_front_end_that_hands_the_code_to_its_api_on_another_port_is_a_hand_off() -> None:
+    """A front end's dev server (port 3000) and its API (port 8000) on one host: the API's
+    session cookie is the host's, whatever the port."""
+    _front_end_callback("http://127.0.0.1:3000/auth/microsoft/callback?code=c0de&state=s"
+                        ).expect_no_page_between(IDP)
+
+
 def test_a_request_without_a_frame_is_left_out() -> None:
     """A service worker's own request: Playwright raises when asked for its frame."""
     page = _Page()
