@@ -197,8 +197,11 @@ class NavigationLog:
         # The page's own host, whatever the port: a front end's dev server and the API it
         # calls with credentials (localhost:3000 and localhost:8000) are one site, as a
         # browser's cookies, which ignore the port, make them (RFC 6265 8.5).
+        # Not the provider, which may share the host (a code redeemed at its token endpoint
+        # by the page's script is no hand-off to the app's server).
         site = urlsplit(page).hostname
         return any(index == i and urlsplit(url).hostname == site
+                   and urlsplit(url).netloc != provider
                    and any(code in unquote(url) or code in unquote(body) for code in codes)
                    for index, url, body in self.fetched)
 
