@@ -181,8 +181,9 @@ class NavigationLog:
         its front end, and whose server takes the answer at an API route, as fastapi-users'
         ``get_oauth_router(..., redirect_url=...)`` has it (the front end's page passes the
         query to the router's ``/callback``, which answers with the session cookie, a 204 no
-        browser would navigate to). The same hand-off as :meth:`_posts_fragment_back`, by
-        script rather than by a form; a page that sends the code nowhere is a page shown."""
+        browser would navigate to), on the page's port or another (a front end's dev server
+        calling its API). The same hand-off as :meth:`_posts_fragment_back`, by script rather
+        than by a form; a page that sends the code nowhere of its host's is a page shown."""
         if i == 0 or i + 1 >= len(self.documents):
             return False
         before, page = self.documents[i - 1][0], self.documents[i][0]
@@ -193,8 +194,14 @@ class NavigationLog:
         answer = urlsplit(location)
         codes = (parse_qs(answer.query).get("code", [])
                  + parse_qs(answer.fragment).get("code", []))
-        site = urlsplit(page).netloc
-        return any(index == i and urlsplit(url).netloc == site
+        # The page's own host, whatever the port: a front end's dev server and the API it
+        # calls with credentials (localhost:3000 and localhost:8000) are one site, as a
+        # browser's cookies, which ignore the port, make them (RFC 6265 8.5).
+        # Not the provider, which may share the host (a code redeemed at its token endpoint
+        # by the page's script is no hand-off to the app's server).
+        site = urlsplit(page).hostname
+        return any(index == i and urlsplit(url).hostname == site
+                   and urlsplit(url).netloc != provider
                    and any(code in unquote(url) or code in unquote(body) for code in codes)
                    for index, url, body in self.fetched)
 

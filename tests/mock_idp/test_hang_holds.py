@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from idp_testkit import CLIENT_ID, GRAPH_DEFAULT, SECRET, TENANT, paths
+from idp_testkit import CLIENT_ID, GRAPH_DEFAULT, SECRET, TENANT, auth_params, paths
 
 from mock_idp import create_app, run_in_thread
 from mock_idp.config import IdpConfig
@@ -128,3 +128,37 @@ def test_a_request_the_client_gave_up_on_is_no_refusal_of_the_providers(live: st
         assert _token(live).status_code == 504
         refusal = first_refusal(http.get("/_mock/requests").json()["requests"])
         assert refusal is not None and refusal[1].startswith("AADSTS90033"), refusal
+
+
+def _multipart(fields: dict[str, str]) -> tuple[bytes, dict[str, str]]:
+    """``fields`` as a multipart form with no file: Starlette reads it as a stream, which the
+    hold then finds consumed (an urlencoded body is kept, and read again)."""
+    parts = [f'--b0undary\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'
+             for key, value in fields.items()]
+    return ("".join(parts) + "--b0undary--\r\n").encode(), {
+        "content-type": "multipart/form-data; boundary=b0undary"}
+
+
+@pytest.mark.parametrize("multipart", [False, True], ids=["urlencoded", "multipart"])
+def test_a_browser_post_released_from_its_hold_is_answered_from_its_form(
+        live: str, multipart: bool) -> None:
+    """The hold reads the body to watch for the client leaving; the handler, which read its
+    form before, answers from it once the hang is cleared, as without the hang."""
+    url = f"{live}{V2['authorize']}"
+
+    def post(timeout: float = 10) -> httpx.Response:
+        if not multipart:
+            return httpx.post(url, data=auth_params(), timeout=timeout)
+        body, headers = _multipart(auth_params())
+        return httpx.post(url, content=body, headers=headers, timeout=timeout)
+
+    unheld = post()
+    assert unheld.status_code == 200 and 'name="loginfmt"' in unheld.text, unheld.text[:300]
+    with httpx.Client(base_url=live) as http, ThreadPoolExecutor(1) as pool:
+        hang = http.post("/_mock/faults", json={"kind": "hang", "endpoint": "authorize",
+                                                "seconds": 30, "times": "until_cleared"}).json()
+        pending = pool.submit(post, 30)
+        _eventually(lambda: http.get("/_mock/faults").json()["faults"][0]["holds"])
+        assert http.delete(f"/_mock/faults/{hang['id']}").status_code == 204
+        released = pending.result(timeout=10)
+    assert released.status_code == 200 and 'name="loginfmt"' in released.text

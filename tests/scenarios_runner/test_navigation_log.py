@@ -245,6 +245,28 @@ def test_a_front_end_page_that_hands_the_code_to_its_server_is_a_hand_off() -> N
                         ).expect_no_page_between(IDP)
 
 
+def test_a_front_end_that_hands_the_code_to_its_api_on_another_port_is_a_hand_off() -> None:
+    """A front end's dev server (port 3000) and its API (port 8000) on one host: the API's
+    session cookie is the host's, whatever the port."""
+    _front_end_callback("http://127.0.0.1:3000/auth/microsoft/callback?code=c0de&state=s"
+                        ).expect_no_page_between(IDP)
+
+
+def test_a_page_that_sends_the_code_to_the_provider_on_its_host_is_shown() -> None:
+    """The provider on the app's host (the mock beside the app): the page's script redeeming
+    the code there hands nothing to the app's server."""
+    provider = "http://127.0.0.1:9000"
+    page = _Page()
+    log = NavigationLog(cast(Page, page))
+    page.receive(f"{APP}/login", 302, f"{provider}/authorize?client_id=x")
+    page.receive(f"{provider}/authorize?client_id=x", 302, f"{APP}/oauth-callback?code=c0de")
+    page.receive(f"{APP}/oauth-callback?code=c0de", 200)
+    page.fetch(f"{provider}/token", body="grant_type=authorization_code&code=c0de")
+    page.receive(f"{APP}/account", 200)
+    with pytest.raises(AssertionError, match=r"/oauth-callback\?… \(HTTP 200\)"):
+        log.expect_no_page_between(provider)
+
+
 def test_a_request_without_a_frame_is_left_out() -> None:
     """A service worker's own request: Playwright raises when asked for its frame."""
     page = _Page()
