@@ -2,13 +2,16 @@
 provider spoiled: which claim was wrong, the value the provider sent and the one the app
 should have required (read from the provider's note of the fault, :mod:`mock_idp.faults.effects`),
 the row of the relying-party check catalogue (``oidc-rp-checks.md`` §1.3, after the OpenID
-Foundation's RP certification tests) the app is missing, and how two common Python libraries
-make that check.
+Foundation's RP certification tests) the app is missing, and how common Python and Node
+libraries make that check.
 
 Library option names are those of PyJWT 2.x (``jwt.decode``'s ``issuer``, ``audience``,
 ``leeway`` and ``options={"require": [...]}``) and Authlib 1.x (``authlib.jose.jwt.decode``'s
 ``claims_options`` with ``essential``/``values``, ``JWTClaims.validate(leeway=...)`` and its
-OpenID client's ``parse_id_token(token, nonce)``), as their sources define them.
+OpenID client's ``parse_id_token(token, nonce)``), and jose 6.x for Node (``jwtVerify``'s
+``issuer``, ``audience``, ``requiredClaims`` and ``clockTolerance``, and
+``createRemoteJWKSet``), as their sources define them: the Node apps that hand-wire Entra
+(simple-oauth2, grant, arctic) decode or verify the ID token themselves, mostly with jose.
 """
 
 from __future__ import annotations
@@ -43,33 +46,39 @@ CHECKS: dict[str, Check] = {
         _test("rp-id_token-issuer-mismatch"),
         "OpenID Connect Core §3.1.3.7 (2): iss must equal the discovered issuer exactly",
         "PyJWT: jwt.decode(..., issuer=<issuer>); Authlib: claims_options="
-        "{\"iss\": {\"essential\": True, \"values\": [<issuer>]}}"),
+        "{\"iss\": {\"essential\": True, \"values\": [<issuer>]}}; jose: "
+        "jwtVerify(token, <key set>, {issuer: <issuer>})"),
     "wrong_aud": Check(
         _test("rp-id_token-aud"),
         "OpenID Connect Core §3.1.3.7 (3): aud must contain the app's client_id",
         "PyJWT: jwt.decode(..., audience=<client id>); Authlib: claims_options="
-        "{\"aud\": {\"essential\": True, \"values\": [<client id>]}}"),
+        "{\"aud\": {\"essential\": True, \"values\": [<client id>]}}; jose: "
+        "jwtVerify(token, <key set>, {audience: <client id>})"),
     "expired": Check(
         "the exp check of ID-token validation (which no certification test has)",
         "OpenID Connect Core §3.1.3.7 (9): the current time must be before exp",
         "PyJWT checks exp by default (leeway=<seconds> for clock skew); Authlib: "
-        "claims.validate(leeway=<seconds>)"),
+        "claims.validate(leeway=<seconds>); jose's jwtVerify checks exp (clockTolerance: "
+        "<seconds> for clock skew)"),
     "missing_sub": Check(
         _test("rp-id_token-sub"),
         "OpenID Connect Core §2: sub is REQUIRED in an ID token",
         "PyJWT: jwt.decode(..., options={\"require\": [\"sub\", \"exp\", \"iat\"]}); Authlib: "
-        "claims_options={\"sub\": {\"essential\": True}}"),
+        "claims_options={\"sub\": {\"essential\": True}}; jose: jwtVerify(token, <key set>, "
+        "{requiredClaims: [\"sub\"]})"),
     "wrong_nonce": Check(
         _test("rp-nonce-invalid"),
         "OpenID Connect Core §3.1.3.7 (11): nonce must equal the value the app sent",
-        "keep the nonce in the browser's session and compare it (PyJWT has no option for it); "
+        "keep the nonce in the browser's session and compare it (neither PyJWT nor jose "
+        "has an option for it); "
         "Authlib: parse_id_token(token, nonce=<the nonce sent>)"),
     "bad_signature": Check(
         _test("rp-id_token-bad-sig-rs256"),
         "OpenID Connect Core §3.1.3.7 (6): verify the signature with the provider's keys "
         "from jwks_uri",
         "PyJWT: jwt.decode(token, PyJWKClient(<jwks_uri>).get_signing_key_from_jwt(token).key, "
-        "algorithms=[\"RS256\"]); Authlib: jwt.decode(token, <the JWKS>)"),
+        "algorithms=[\"RS256\"]); Authlib: jwt.decode(token, <the JWKS>); jose: jwtVerify(token, "
+        "createRemoteJWKSet(new URL(<jwks_uri>)))"),
     "userinfo_sub_mismatch": Check(
         _test("rp-userinfo-bad-sub-claim"),
         "OpenID Connect Core §5.3.2: the UserInfo answer's sub must equal the ID token's, "

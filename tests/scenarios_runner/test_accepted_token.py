@@ -66,3 +66,18 @@ def test_each_check_names_its_rule_and_how_libraries_make_it() -> None:
     for fault, check in CHECKS.items():
         assert "OpenID Connect Core §" in check.rule, fault
         assert "PyJWT" in check.how or fault == "userinfo_sub_mismatch", fault
+
+
+@pytest.mark.parametrize("fault, how", [
+    ("wrong_iss", "jose: jwtVerify(token, <key set>, {issuer: <issuer>})"),
+    ("wrong_aud", "jose: jwtVerify(token, <key set>, {audience: <client id>})"),
+    ("expired", "jose's jwtVerify checks exp (clockTolerance: <seconds> for clock skew)"),
+    ("missing_sub", 'jose: jwtVerify(token, <key set>, {requiredClaims: ["sub"]})'),
+    ("wrong_nonce", "neither PyJWT nor jose has an option for it"),
+    ("bad_signature", "jose: jwtVerify(token, createRemoteJWKSet(new URL(<jwks_uri>)))"),
+])
+def test_a_node_app_is_told_how_jose_makes_the_check(fault: str, how: str) -> None:
+    """simple-oauth2 and grant hand the app the ID token and leave its checks to it, which
+    Node apps mostly make with jose (6.x option names, from its source): a hint for Python
+    libraries alone tells their authors nothing they can use."""
+    assert how in CHECKS[fault].how, CHECKS[fault].how
