@@ -83,7 +83,8 @@ def provider_or_signed_out_page(page: Page, log: NavigationLog, *, provider_host
 
 
 def signed_out_locally(page: Page, log: NavigationLog, *, end_session: str, person: str,
-                       whence: str = "the end_session_endpoint of its discovery document") -> str:
+                       whence: str = "the end_session_endpoint of the provider's discovery document"
+                       ) -> str:
     """The app's sign-out never sent the browser to the provider's ``end_session`` endpoint
     (``whence`` says why that one): what that leaves for ``person``, and where the browser
     went instead."""

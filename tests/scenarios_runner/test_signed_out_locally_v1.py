@@ -38,7 +38,9 @@ def test_an_app_signed_in_at_v1_is_named_v1s_end_session_endpoint() -> None:
     assert "v2.0" not in message and "discovery document" not in message, message
 
 
-def test_an_app_signed_in_at_v2_is_named_its_discovery_documents_endpoint() -> None:
+def test_an_app_signed_in_at_v2_is_named_the_providers_discovery_endpoint() -> None:
+    """The provider's discovery document, not "its": apps that hand-wire Entra with
+    simple-oauth2 or grant write the endpoints from the tenant and read no discovery document."""
     message = _message("oauth2/v2.0/authorize")
     assert f"end-session endpoint ({IDP}/{TENANT}/oauth2/v2.0/logout, the end_session_endpoint " \
-        "of its discovery document)" in message, message
+        "of the provider's discovery document)" in message, message
