@@ -8,12 +8,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlsplit
 
 from scenarios.app.admin_calls import admin_call
 from scenarios.app.calls import dig, response_json
 from scenarios.app.interface import Unsupported
 from scenarios.app.page_looks import expect_once_settled, shown_element
 from scenarios.app.templating import render
+from scenarios.masking import quoted
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -81,12 +83,26 @@ def expect_failure(app: ProfileAdapter, page: Page, kind: str | None = None, *,
 
 def _instead(app: ProfileAdapter, page: Page) -> str:
     """What the app did instead of its failure page."""
-    shown = app.showing(page)
+    shown = app.showing(page) + _error_elsewhere(app, page.url)
     if "session-check" in app.capabilities:
         with contextlib.suppress(Exception):
             if app.is_signed_in(page):
                 return f"{ACCEPTED}, and {shown}"
     return shown
+
+
+def _error_elsewhere(app: ProfileAdapter, url: str) -> str:
+    """``; its address carried error='…'`` when the page, not the app's redirect URI, has an
+    ``error`` in its query: where a library sent the refusal the page does not show (grant 5
+    sends a callback whose browser holds no sign-in of its to ``/?error=Grant: missing
+    session…``, having no callback of the app's for it). At the redirect URI the error is the
+    provider's own, already in the address the provider sent."""
+    parts = urlsplit(url)
+    errors = parse_qs(parts.query).get("error")
+    if not errors or parts.path in {urlsplit(uri).path for uri in app.redirect_uris}:
+        return ""
+    return (f"; its address carried error={quoted(errors[0], 80)}: the app refused the "
+            "sign-in there, and its page should say so")
 
 
 def logged_error(app: ProfileAdapter, reference: str) -> Mapping[str, object] | None:

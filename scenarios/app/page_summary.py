@@ -9,7 +9,7 @@ redirect loop, which leaves the same empty page (:mod:`scenarios.navigation_fail
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qs, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from playwright.sync_api import Error as PlaywrightError
 
@@ -72,17 +72,7 @@ def page_summary(page: Page) -> str:
     if page.url.startswith(BROWSER_ERROR_PAGE):
         return _browser_error(page, str(found.get("asked") or ""))
     said = " / ".join(quoted(line, SHOWN_TEXT) for line in shown)
-    return (f"the app showed {path}{_error_in_address(page.url)} with HTTP {status}"
-            + (f": {said}" if shown else " and no text"))
-
-
-def _error_in_address(url: str) -> str:
-    """`` (its address carrying error='…')`` when the page's query has an ``error``: where a
-    library sent the browser with a refusal the page does not show (grant 5 sends a callback
-    whose browser holds no sign-in of its to ``/?error=Grant: missing session…``, having no
-    callback of the app's for it): the app refused, and its page there should say so."""
-    errors = parse_qs(urlsplit(url).query).get("error")
-    return f" (its address carrying error={quoted(errors[0], SHOWN_TEXT)})" if errors else ""
+    return f"the app showed {path} with HTTP {status}" + (f": {said}" if shown else " and no text")
 
 
 def browser_error(page: Page) -> str | None:

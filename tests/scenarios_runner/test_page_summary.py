@@ -39,7 +39,7 @@ class _Pages(Pages):
         if path == "/branded":
             return 502, ("<header><a href='/'>Acme Notes</a> <nav>Home · Help</nav></header>"
                          "<main><h1>Sign-in failed</h1><p>We could not sign you in.</p></main>")
-        if path.split("?")[0] == "/plain":
+        if path == "/plain":
             return 403, "Forbidden"
         if path == "/shadow":  # drawn by its script in shadow roots, as Panel's pages are
             return 200, ("<div id='app'></div><script>const outer = document.getElementById("
@@ -72,17 +72,6 @@ def test_the_heading_not_the_sites_header(browser: Browser, origin: str) -> None
                                   "'We could not sign you in.'")
     page.goto(f"{origin}/plain")
     assert page_summary(page) == "the app showed /plain with HTTP 403: 'Forbidden'"
-    page.close()
-
-
-def test_an_error_in_the_pages_address_is_named(browser: Browser, origin: str) -> None:
-    """grant 5 sends a callback it cannot match to a session to ``/?error=…``, the app's home
-    page, which says nothing of it: the message names the refusal the address carried."""
-    page = browser.new_page()
-    page.goto(f"{origin}/plain?error=Grant%3A+missing+session+or+misconfigured+provider")
-    assert page_summary(page) == (
-        "the app showed /plain (its address carrying error='Grant: missing session or "
-        "misconfigured provider') with HTTP 403: 'Forbidden'")
     page.close()
 
 
