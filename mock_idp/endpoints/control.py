@@ -290,7 +290,11 @@ async def reset_provider(state: IdpState, body: Mapping[str, Any]) -> dict[str, 
         async with state.tenant_changes:  # not in the middle of a tenant's deletion
             state.reset(clock=clock, keys=keys)
         said = await set_up_again(state.set_ups) if set_up else []
-        return {"reset": True, **clock_json(state), "set_up": said}
+        # The keys published afterwards, as GET /_mock/keys lists them: a harness that checks
+        # whether a scenario changed them (scenarios.shared_servers) needs no second request.
+        signing_keys = await run_in_threadpool(keys_json, state)
+        return {"reset": True, **clock_json(state), "set_up": said,
+                "signing_keys": signing_keys}
 
 
 async def reset(request: Request) -> Response:
