@@ -26,6 +26,7 @@ from .admin_auth import requires_session
 from .connection_admin import connection_health
 from .connections import APPS, discovery_url_for, frontchannel_logout_url, sign_in_urls
 from .db import AckKind, Acknowledgement, Database
+from .inputs import ascii_digits
 from .redirect_uris import connection_redirect_uri, installation_redirect_uri
 from .request_bodies import read_form
 from .trials import describe
@@ -152,7 +153,7 @@ async def admin_page(request: Request) -> Response:
     db = state_of(request).db
     notice = _connection_notice(db, request.query_params)
     removed = request.query_params.get("user_removed", "")
-    if removed.isascii() and removed.isdigit() and len(removed) <= 19:
+    if ascii_digits(removed, max_digits=19):
         notice = (f"User {removed} removed, and its sessions ended; its e-mail address, if it"
                   " had one, is free again.")
     acknowledged = request.query_params.get("acknowledged")

@@ -35,7 +35,7 @@ from urllib.parse import quote
 
 import httpx
 
-from .inputs import escape_invisible
+from .inputs import ascii_digits, escape_invisible
 from .oidc._http import answer_object
 from .oidc.errors import parse_aadsts
 
@@ -121,7 +121,7 @@ def credentials_state_url(target: Target) -> str:
 
 async def _read(response: httpx.Response, what: str) -> bytes:
     declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
+    if ascii_digits(declared) and int(declared) > MAX_ANSWER_BYTES:
         raise _fail(f"{what} answer is larger than {MAX_ANSWER_BYTES} bytes",
                     status=response.status_code)
     body = bytearray()

@@ -200,6 +200,12 @@ def check_json_value(value: Any, *, field: str, max_depth: int = MAX_JSON_DEPTH)
                 stack.extend((v, depth + 1) for v in item)
 
 
+def ascii_digits(text: str, *, max_digits: int = MAX_INT_DIGITS) -> bool:
+    """One or more ASCII digits, at most ``max_digits``: what ``int()`` reads as a bounded whole
+    number (``str.isdigit`` also takes "²", which ``int()`` refuses, and "٣", which it reads)."""
+    return 0 < len(text) <= max_digits and text.isascii() and text.isdigit()
+
+
 def valid_unicode(text: str) -> bool:
     try:
         text.encode("utf-8")

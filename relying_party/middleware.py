@@ -12,6 +12,8 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .inputs import ascii_digits
+
 FRAMEABLE_PREFIX = "/auth/frontchannel-logout"
 MAX_BODY_BYTES = 1024 * 1024
 HSTS = "max-age=31536000"
@@ -168,8 +170,7 @@ class BodyLimit:
                     raise BodyTooLarge()
             return message
 
-        if declared is not None and declared.isascii() and declared.isdigit() \
-                and int(declared) > self.max_bytes:  # isascii: "²" is a digit int() refuses
+        if declared is not None and ascii_digits(declared) and int(declared) > self.max_bytes:
             async def refuse() -> Message:
                 raise BodyTooLarge()
             await self.app(scope, refuse, send)

@@ -31,7 +31,7 @@ from .admin import form_fields, message
 from .admin_auth import api_error, api_route, requires_session
 from .admin_queries import query_params
 from .db import Database, UserChanged, UserListing
-from .inputs import InputError
+from .inputs import InputError, ascii_digits
 from .web import render_with_csrf, state_of
 
 MAX_USER_ID = 2**63 - 1
@@ -60,7 +60,7 @@ def user_json(user: UserListing) -> dict[str, Any]:
 
 def _user_id(request: Request) -> int:
     raw = request.path_params["user_id"]
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 19 and 0 < int(raw) <= MAX_USER_ID):
+    if not (ascii_digits(raw, max_digits=19) and 0 < int(raw) <= MAX_USER_ID):
         raise InputError.of("user_id", "must be a user's id, a positive whole number")
     return int(raw)
 

@@ -317,14 +317,21 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter,
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
                               ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """A scenario a test skips is reported at the test's line; inside GitHub Actions, what a
+    """A scenario a test skips is reported at the test's line, one that fails by its message's
+    first lines in the short summary (not its steps and traceback); inside GitHub Actions, what a
     test of this plugin's fixtures prints when it fails (its message, which may quote the app's
     output or a page's text) holds no workflow command."""
     report = yield
     if not report.passed:
-        from scenarios.pytest_run import inert_report, skip_at_the_test, uses_the_plugin
+        from scenarios.pytest_run import (
+            inert_report,
+            skip_at_the_test,
+            summarise_failure,
+            uses_the_plugin,
+        )
 
         skip_at_the_test(item, report)
+        summarise_failure(report, call)
         if uses_the_plugin(item):
             inert_report(report)
     return report

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from _pytest.outcomes import Failed
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -20,8 +21,8 @@ if TYPE_CHECKING:
     from scenarios.registry import Registry, Scenario, WorkerInfo
     from scenarios.runner import ScenarioResult
 
-__all__ = ["ScenarioRunner", "describe_result", "expect_passed", "inert_report",
-           "skip_at_the_test", "uses_the_plugin", "xdist_worker"]
+__all__ = ["ScenarioFailed", "ScenarioRunner", "describe_result", "expect_passed", "inert_report",
+           "skip_at_the_test", "summarise_failure", "uses_the_plugin", "xdist_worker"]
 
 
 def _as_given(app: str) -> str:
@@ -214,7 +215,38 @@ def expect_passed(result: ScenarioResult, report_dir: Path | None = None) -> Non
     if result.skipped:
         pytest.skip(inert(f"{result.id}: {result.message}"))
     if not result.passed:
-        pytest.fail(inert(describe_result(result, report_dir)), pytrace=False)
+        said = [line for line in f"{result.id} {result.status.upper()}: {result.message}"
+                .splitlines() if line.strip()]
+        raise ScenarioFailed(inert(describe_result(result, report_dir)),
+                             inert("\n".join(said[:SUMMARY_LINES])))
+
+
+SUMMARY_LINES = 3
+"""Lines of a failed scenario's message its line in pytest's short summary holds."""
+
+
+class ScenarioFailed(Failed):
+    """A catalogue scenario that did not pass, as ``pytest.fail(..., pytrace=False)``; its
+    ``summary`` (the scenario, its status and the first lines of its message) is the failure's
+    line in pytest's short summary (:func:`summarise_failure`)."""
+
+    def __init__(self, msg: str, summary: str) -> None:
+        super().__init__(msg, pytrace=False)
+        self.summary = summary
+
+
+def summarise_failure(report: pytest.TestReport, call: pytest.CallInfo[None]) -> None:
+    """The short summary's line of a failed scenario (``FAILED test_x.py::test - <message>``)
+    made :attr:`ScenarioFailed.summary`, in place. pytest takes that line from the failure's
+    crash message, which is the whole failure: its steps and the scenario's traceback, printed
+    in full where pytest runs in CI (``CI`` set) or with ``-vv``, and also as ``--tb=line``'s
+    one line per failure; the failures section keeps all of it."""
+    from _pytest._code.code import ExceptionRepr
+
+    if (call.excinfo is not None and isinstance(call.excinfo.value, ScenarioFailed)
+            and isinstance(report.longrepr, ExceptionRepr)
+            and report.longrepr.reprcrash is not None):
+        report.longrepr.reprcrash.message = call.excinfo.value.summary
 
 
 def skip_at_the_test(item: pytest.Item, report: pytest.TestReport) -> None:

@@ -19,7 +19,7 @@ from urllib.parse import quote_plus
 
 import httpx
 
-from ..inputs import MAX_INT_DIGITS, escape_invisible
+from ..inputs import ascii_digits, escape_invisible
 from ._http import DEFAULT_TIMEOUT, json_object, send
 from .errors import TokenEndpointError, idp_error_from_body
 
@@ -117,8 +117,7 @@ def parse_token_response(status_code: int, body: Mapping[str, Any] | None) -> To
     if body["token_type"].lower() != "bearer":
         raise TokenEndpointError(f"unexpected token_type {body['token_type']!r}")
     expires_in = body.get("expires_in")
-    if isinstance(expires_in, str) and expires_in.isascii() and expires_in.isdigit() \
-            and len(expires_in) <= MAX_INT_DIGITS:
+    if isinstance(expires_in, str) and ascii_digits(expires_in):
         # Entra v1 sends numbers as strings; other digits ("²") or a number past int()'s
         # reach are no expiry to read, as a value of another type is not
         expires_in = int(expires_in)

@@ -257,6 +257,9 @@ APPROVAL_FAILURES: dict[str, tuple[Callable[[FakeOp], None], str]] = {
                                   headers={"Content-Length": str(10 * MAX_ANSWER_BYTES)},
                                   media_type="application/json")),
         f"Apps API answer is larger than {MAX_ANSWER_BYTES} bytes"),
+    "a length in digits int() cannot read": (  # "²" is a digit to str.isdigit, not to int()
+        _set_api(lambda: Response(b'{"state": "rejected"}', headers={"Content-Length": "²"})),
+        "Apps API answered state rejected, not completed"),
     "huge answer without a length": (
         _set_api(_huge_streamed), f"Apps API answer is larger than {MAX_ANSWER_BYTES} bytes"),
     "another state": (
@@ -271,8 +274,7 @@ APPROVAL_FAILURES: dict[str, tuple[Callable[[FakeOp], None], str]] = {
 
 @pytest.mark.parametrize("case", sorted(APPROVAL_FAILURES))
 def test_a_failed_approval_is_kept_and_logged_and_the_event_is_still_answered(
-    rp: RpHarness, case: str
-) -> None:
+        rp: RpHarness, case: str) -> None:
     arrange, reason = APPROVAL_FAILURES[case]
     arrange(rp.op)
     response = post_event(rp, installed_body(rp))

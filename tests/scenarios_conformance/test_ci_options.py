@@ -55,7 +55,8 @@ def test_past_ten_failed_rows_one_notice_says_how_many_more(tmp_path: Path) -> N
     assert workflow_commands(results)[-1].endswith("failed: see the table above")
 
 
-def test_the_step_summary_counts_and_tabulates_the_failed_rows() -> None:
+def test_the_step_summary_counts_and_tabulates_the_failed_rows_and_lists_those_not_tested(
+) -> None:
     results = [_result("rp-response_type-code", "PASS"),
                _result("rp-nonce-invalid", "FAIL", "a | b", did="signed in\nat once"),
                _result("rp-id_token-aud", "SKIP", "not run")]
@@ -65,9 +66,24 @@ def test_the_step_summary_counts_and_tabulates_the_failed_rows() -> None:
         "1 passed, 1 failed, 1 not tested, 0 informational in 7.2 s", "",
         "| row | expected | the RP did | why it failed |", "|---|---|---|---|",
         "| `rp-nonce-invalid` | REJECT | signed in<br>at once | a \\| b |", "",
+        "<details><summary>1 not tested, and why</summary>", "",
+        "- `rp-id_token-aud`: not run", "", "</details>", "",
     ]
     passed = step_summary(results[:1], rp="http://rp.test", seconds=1.0)
     assert "|" not in passed and "### sso-harness conformance against" in passed
+    assert "<details>" not in passed
+
+
+def test_a_row_not_tested_is_listed_with_its_reason_escaped_and_cut() -> None:
+    results = [_result("rp-id_token-aud", "SKIP", "not tested: <b>keys</b> " + "r" * 5000),
+               _result("rp-nonce-invalid", "SKIP", "", did="not asked")]
+    lines = step_summary(results, rp="http://rp.test", seconds=1.0).splitlines()
+    assert "|" not in "".join(lines)
+    assert lines[4] == "<details><summary>2 not tested, and why</summary>"
+    reason = "not tested: <b>keys</b> "
+    assert lines[6] == ("- `rp-id_token-aud`: not tested: &lt;b&gt;keys&lt;/b&gt; "
+                        + "r" * (MAX_MESSAGE - len(reason)))
+    assert lines[7] == "- `rp-nonce-invalid`: not asked"
 
 
 def test_outside_github_actions_nothing_is_said(

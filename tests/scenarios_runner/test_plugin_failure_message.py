@@ -1,6 +1,7 @@
 """A catalogue scenario that fails under pytest gives its message once: not again in its failed
 step's line, nor as its traceback's last line, in the failure and in the short summary, which
-pytest prints in full where it runs in CI."""
+pytest prints in full where it runs in CI: there as the scenario's message, without its steps
+and traceback."""
 
 from __future__ import annotations
 
@@ -61,6 +62,39 @@ def test_the_message_is_given_once(pytester: pytest.Pytester, monkeypatch: pytes
     assert "  PASSED arm the fault" in failure, failure
     assert "\nAssertionError (the error above)" in failure, failure
     assert "NoFailurePage: the failure page did not appear" in failure, failure
-    # under CI pytest prints the whole message in its short summary: once there too
+    # under CI pytest prints the whole message in its short summary: once there too, as the
+    # scenario and its message, without its steps and traceback
     if ci:
         assert summary.count(SAID) == 1, summary
+        assert (f"FAILED test_failing.py::test_nonce - failure.nonce-mismatch FAILED: "
+                f"AssertionError: {SAID}\n") in summary, summary
+        assert "Traceback" not in summary and "arm the fault" not in summary, summary
+
+
+@pytest.mark.parametrize("tb", ["short", "line", "no"])
+def test_the_short_summary_holds_the_message_not_the_traceback(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tb: str) -> None:
+    monkeypatch.setenv("CI", "true")
+    pytester.makeini("[pytest]\n")
+    pytester.makepyfile(test_failing=FAILING_TESTS)
+    done = run_plugin_pytest(pytester, "-rA", f"--tb={tb}", "--sso-key-pool", "1")
+    done.assert_outcomes(failed=1)
+    out = done.stdout.str()
+    summary = out.partition("short test summary info")[2]
+    assert summary.count(SAID) == 1 and "Traceback" not in summary, summary
+    assert "Failed: " not in out, out  # pytest's name for the outcome, not the scenario's
+    if tb != "no":  # the failures section keeps the steps and the traceback
+        assert "  FAILED follow the sign-in URL" in out and "Traceback" in out, out
+
+
+def test_the_summary_holds_the_first_lines_of_a_long_message() -> None:
+    from scenarios.pytest_run import SUMMARY_LINES, ScenarioFailed, expect_passed
+    from scenarios.results import ScenarioResult
+
+    message = "AssertionError: the page said\n\n" + "\n".join(f"line {i}" for i in range(9))
+    with pytest.raises(ScenarioFailed) as failed:
+        expect_passed(ScenarioResult(id="failure.x", title="t", proves="p", group="failure",
+                                     status="failed", seconds=1.0, message=message))
+    assert failed.value.summary.splitlines() == [
+        "failure.x FAILED: AssertionError: the page said", "line 0", "line 1"][:SUMMARY_LINES]
+    assert "line 8" in failed.value.msg  # the failure itself keeps the whole message
