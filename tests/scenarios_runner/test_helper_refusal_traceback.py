@@ -4,9 +4,12 @@ names the field), while an error that is not a refusal still shows where it aros
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 
-from tests.scenarios_runner.plugin_pytest import run_plugin_pytest
+from mock_idp.testing import MockIdpError
+from scenarios.stack_app import StackError
 
 TESTS = """
 from types import SimpleNamespace
@@ -27,13 +30,16 @@ def test_refused_fault():
             idp=idp.server, ca_file=None, client_id="", idp_url=lambda path: idp.url + path)
         with StackIdp(stack) as helper:
             helper.arm_fault("no_such_kind")
+
 """
 
 
 def test_a_refused_helper_call_fails_at_the_tests_line(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\n")
     pytester.makepyfile(test_project=TESTS)
-    done = run_plugin_pytest(pytester, "--sso-key-pool", "0")
+    # In a process of its own: an in-process run forgets the modules it imported, and a mock
+    # started afterwards in this process would miss the routes their import registered.
+    done = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:randomly")
     done.assert_outcomes(failed=2)
     out = "\n".join(done.outlines)
     assert "MockIdpError" in out and "kind" in out and "password" in out.lower(), out
@@ -42,18 +48,17 @@ def test_a_refused_helper_call_fails_at_the_tests_line(pytester: pytest.Pytester
     assert "test_project.py:18: MockIdpError" in out, out
 
 
-def test_an_error_that_is_no_refusal_keeps_the_helpers_frames() -> None:
-    from mock_idp import testing
+def info_of(exc: BaseException) -> pytest.ExceptionInfo[BaseException]:
+    try:
+        raise exc
+    except BaseException:
+        return pytest.ExceptionInfo.from_current()
 
-    hide = testing.__tracebackhide__
-    assert callable(hide)
-    try:
-        raise KeyError("id")
-    except KeyError:
-        info = pytest.ExceptionInfo.from_current()
-    assert not hide(info)
-    try:
-        raise testing.MockIdpError("POST /_mock/faults: 400")
-    except testing.MockIdpError:
-        refused = pytest.ExceptionInfo.from_current()
-    assert hide(refused)
+
+@pytest.mark.parametrize("module", ["mock_idp.testing", "scenarios.stack_idp", "scenarios.live"])
+def test_only_a_refusal_hides_the_helpers_frames(module: str) -> None:
+    """``sso_stack``'s helpers (:class:`LiveStack`) raise :class:`StackError` for a refusal."""
+    hide = importlib.import_module(module).__tracebackhide__
+    assert hide(info_of(MockIdpError("POST /_mock/faults: 400")))
+    assert hide(info_of(StackError("POST /_mock/faults -> 400"))) == (module == "scenarios.live")
+    assert not hide(info_of(KeyError("id")))
