@@ -50,7 +50,13 @@ from .testing_checks import (
     path_segment,
     principal_path,
 )
-from .testing_records import MockIdpError, RegisteredApp, TestGroup, TestUser
+from .testing_records import (
+    MockIdpError,
+    RegisteredApp,
+    TestGroup,
+    TestUser,
+    refusal_frame_hidden,
+)
 from .text_policy import group_mail_nickname
 from .tls import TlsFiles, tls_files_with
 
@@ -58,6 +64,8 @@ __all__ = [
     "MockIdp", "MockIdpError", "RegisteredApp", "RunningServer", "TestGroup", "TestUser",
     "ThreadedServer", "bind_socket", "path_segment", "run_in_thread", "server_config", "url_host",
 ]
+
+__tracebackhide__ = refusal_frame_hidden  # a refused call fails at the test's own line
 
 if TYPE_CHECKING:
     import socket

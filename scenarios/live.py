@@ -38,6 +38,7 @@ from scenarios.profiles import REFERENCE_RP, resolve
 from scenarios.protocol_view import ProtocolSources
 from scenarios.shared_servers import SharedServers, start_provider
 from scenarios.stack_app import StackError, new_admin_token, register_app, start_app
+from scenarios.stack_app import refused_call_hidden as __tracebackhide__  # noqa: F401 (pytest)
 
 __all__ = ["CUSTOMER_APPS", "PEOPLE", "LiveStack", "Person", "StackError", "StackOptions",
            "live_stack", "profile_for", "with_options"]

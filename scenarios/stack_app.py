@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from mock_idp.testing_records import refusal_frame_hidden
 from scenarios.app.adapter import ProfileAdapter
 from scenarios.app.host import AppHost
 from scenarios.app.profile import AppProfile
@@ -27,13 +28,20 @@ from scenarios.app.templating import TemplateError, render
 if TYPE_CHECKING:
     from scenarios.live import LiveStack
 
-__all__ = ["PORT_ATTEMPTS", "StackError", "register_app", "start_app"]
+__all__ = ["PORT_ATTEMPTS", "StackError", "refused_call_hidden", "register_app", "start_app"]
 
 PORT_ATTEMPTS = 3
 
 
 class StackError(RuntimeError):
     """A set-up call to the provider was refused."""
+
+
+def refused_call_hidden(excinfo: Any) -> bool:
+    """pytest's ``__tracebackhide__`` for :class:`LiveStack`'s module: a :class:`StackError`
+    (or a ``MockIdpError``), the provider refusing what the test asked, is shown at the test's
+    own line; any other error keeps the module's frames."""
+    return bool(excinfo.errisinstance(StackError) or refusal_frame_hidden(excinfo))
 
 
 def start_app(stack: contextlib.ExitStack, live: LiveStack, *, host: AppHost | None,

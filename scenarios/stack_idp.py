@@ -13,6 +13,7 @@ import httpx
 
 from mock_idp.request_log import CALLER_HEADER
 from mock_idp.testing import MockIdp, RunningServer
+from mock_idp.testing_records import refusal_frame_hidden
 from scenarios.ca_trust import public_trust
 
 if TYPE_CHECKING:
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from scenarios.live import LiveStack
 
 __all__ = ["StackIdp"]
+
+__tracebackhide__ = refusal_frame_hidden  # a refused call fails at the test's own line
 
 
 class StackIdp(MockIdp):
