@@ -40,6 +40,7 @@ from scenarios import devtools, form_labels, settled_error
 from scenarios.app.page_summary import READ_MS, browser_error
 from scenarios.app_exit import shielded
 from scenarios.doctor.config import Secret
+from scenarios.failure_query import query_shown
 from scenarios.goto import AppTimeout
 from scenarios.sign_in_elsewhere import sign_in_elsewhere
 
@@ -617,7 +618,7 @@ def _shown_instead(page: Page) -> str:
     if (said := browser_error(page)) is not None:
         return said
     parts = urlsplit(page.url)
-    url = parts._replace(query="", fragment="").geturl() + ("?…" if parts.query else "")
+    url = parts._replace(query="", fragment="").geturl() + query_shown(page.url)
     try:
         with shielded():  # read for a report, also as the app exits
             status, heading, error = page.wait_for_function(

@@ -10,6 +10,8 @@ from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 
 from playwright.sync_api import Error, Page, Request, Response
 
+from scenarios.failure_query import query_shown
+
 __all__ = ["SHOWN_URL", "NavigationLog", "shown_url"]
 
 SHOWN_URL = 120
@@ -27,7 +29,7 @@ def _without_query(url: str) -> str:
 def shown_url(url: str) -> str:
     """A URL for a message: without its query, which may carry a code (``?…`` says there was
     one), and at most :data:`SHOWN_URL` characters."""
-    shown = _without_query(url) + ("?…" if urlsplit(url).query else "")
+    shown = _without_query(url) + query_shown(url)
     return shown if len(shown) <= SHOWN_URL else shown[:SHOWN_URL] + "…"
 
 

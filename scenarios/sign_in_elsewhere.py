@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from scenarios.app_exit import shielded
+from scenarios.failure_query import query_shown
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -89,4 +90,4 @@ def _opened_by(other: Page, page: Page) -> bool:
 def _bare(url: str) -> str:
     """``url`` without its query and fragment (an authorize URL's state and nonce)."""
     parts = urlsplit(url)
-    return parts._replace(query="", fragment="").geturl() + ("?…" if parts.query else "")
+    return parts._replace(query="", fragment="").geturl() + query_shown(url)

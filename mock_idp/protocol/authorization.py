@@ -141,7 +141,7 @@ def parse(store: Store, segment: str, version: str, params: Mapping[str, str]) -
         client_id=app.client_id, redirect_uri=redirect_uri, response_types=types,
         response_mode=params.get("response_mode", default_mode), scopes=split_scopes(
             params.get("scope")), state=params.get("state"), nonce=params.get("nonce"),
-        prompt=params.get("prompt"), login_hint=params.get("login_hint"),
+        prompt=params.get("prompt") or None, login_hint=params.get("login_hint"),
         domain_hint=params.get("domain_hint"), code_challenge=params.get("code_challenge"),
         code_challenge_method=params.get("code_challenge_method"),
         resource=params.get("resource"), client_info=params.get("client_info") == "1",
@@ -197,6 +197,11 @@ def _prompt(req: AuthRequest, params: Mapping[str, str], app: Application) -> Au
     # An unknown value (or several) is AADSTS90023, as Keycloak's and desktop clients' users
     # quote it. ``select_account`` with a ``login_hint`` is taken: Entra shows the account
     # picker (MSAL.NET sends both by default; its pull request 1047 describes the answer).
+    # An empty ``prompt`` (``prompt=`` or a bare ``prompt``) is no prompt at all (RFC 6749
+    # section 3.1: a parameter sent without a value is treated as omitted): parse() reads it
+    # as None. omniauth-azure-activedirectory-v2 (0.1 to 2.0, GitLab's Entra strategy) sends a
+    # bare ``prompt`` on every sign-in that asks for none (a ``defined?`` that is always true),
+    # and GitLab configures it for Entra: docs.gitlab.com/16.11/ee/integration/azure.html.
     if req.prompt is not None and req.prompt not in PROMPTS:
         raise RedirectError(EntraError(90023), req)
     return req

@@ -148,7 +148,8 @@ def _check_sign_in(report: _Report, http: httpx.Client, label: str, url: str, *,
         if (target := control_target(http, url, control)) is None:
             report.add("note", f"{label} ({url}) is a page whose [sign_in] control {control!r} "
                        "the scenarios' browser clicks: the check runs no browser and cannot "
-                       "follow a click (it follows only a link of that name in the page)")
+                       "follow a click (it follows only a link of that name, or posts the form "
+                       "of a button of that name, with no script)")
             return None
         # A link straight to the provider (a page that renders the authorize URL as its link,
         # as Microsoft's MSAL Python web-app sample's "Sign In" does) has left the app.

@@ -11,6 +11,7 @@ from urllib.parse import urljoin
 
 import httpx
 
+from scenarios.app.elsewhere import bare
 from scenarios.app.failure_probe import MAX_APP_REDIRECTS, host_of, page_says
 from scenarios.app.self_posting import SCRIPT, posts_itself, submit
 from scenarios.app.sign_in_control import control_hint
@@ -66,7 +67,10 @@ def follow_to_provider(http: httpx.Client, url: str, app_base: str, *, clickable
                     ), None, "script"
         if response.is_success:
             hint = control_hint(response.text, current) if clickable else ""
-            return (f"answered HTTP {response.status_code} with a page instead of sending the "
+            # A protected URL that redirects to the app's own sign-in page (an OmniAuth app's
+            # /account to /login): the page that waits is that one, not the URL asked for.
+            led = f"led to {bare(current)}, which " if bare(current) != bare(url) else ""
+            return (f"{led}answered HTTP {response.status_code} with a page instead of sending the "
                     "browser to the provider (the scenarios expect a redirect: no click on a "
                     f"page in between){hint}"), None, "page"
         return f"answered HTTP {response.status_code}{page_says(response)}", None, None

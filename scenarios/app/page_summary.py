@@ -15,6 +15,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from scenarios import devtools
 from scenarios.app_exit import shielded
+from scenarios.failure_query import query_shown
 from scenarios.masking import quoted
 from scenarios.navigation_failures import TOO_MANY_REDIRECTS, last_failure
 
@@ -63,6 +64,8 @@ def page_summary(page: Page) -> str:
     http://…/auth/callback: …`` when the browser shows its own error page (``redirects went
     round in a loop …`` when that is why)."""
     path = urlsplit(page.url).path or "/"
+    if (query := query_shown(page.url)) != "?…":  # OmniAuth's failure key, nothing else
+        path += query
     try:
         with shielded():  # read for a report, also as the app exits
             found = page.wait_for_function(_SHOWN_JS, timeout=READ_MS).json_value()

@@ -15,7 +15,7 @@ import httpx
 
 from scenarios.app.failure_probe import host_of
 
-__all__ = ["SCRIPT", "posts_itself", "submit"]
+__all__ = ["SCRIPT", "button_form", "posts_itself", "submit"]
 
 # A POST form and a script on the same page: the script may submit the form as the page loads.
 _POST_FORM = re.compile(
@@ -37,6 +37,26 @@ def posts_itself(page: httpx.Response, app_base: str) -> str | None:
         return None
     action = urljoin(str(page.url), html.unescape(form.group("action") or ""))
     return action if host_of(action) == host_of(app_base) else None
+
+
+_BUTTON = re.compile(r"<button\b(?![^>]*\btype\s*=\s*[\"']?(?:button|reset)\b)[^>]*>(?P<text>.*?)"
+                     r"</button\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def button_form(page: httpx.Response, name: str) -> str | None:
+    """The action of the page's POST form whose submit button reads ``name`` (a page with no
+    script that waits for that click: OmniAuth 2 starts a sign-in only by such a POST with the
+    session's authenticity token, Rails' ``button_to``), else ``None``. Only the page's first
+    POST form, the one :func:`submit` sends."""
+    form = _POST_FORM.search(page.text)
+    if form is None:
+        return None
+    wanted = " ".join(name.split())
+    for button in _BUTTON.finditer(form.group("body") or ""):
+        if " ".join(html.unescape(_TAG.sub("", button.group("text"))).split()) == wanted:
+            return urljoin(str(page.url), html.unescape(form.group("action") or ""))
+    return None
 
 
 def _fields(page: str) -> list[tuple[str, str]]:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 from scenarios.app.elsewhere import bare
+from scenarios.app.self_posting import button_form, submit
 from scenarios.settled_error import until_unless_settled_error
 
 if TYPE_CHECKING:
@@ -140,7 +141,8 @@ def _to_itself(href: str, page_url: str) -> bool:
 
 
 def control_target(http: httpx.Client, url: str, control: str) -> str | None:
-    """The URL the link named ``control`` on the page at ``url`` leads to, if it has one
+    """The URL the link named ``control`` on the page at ``url`` leads to, or where posting the
+    form of the button of that name redirects, if it has one
     (``None`` too when the page cannot be fetched again: an app that stopped meanwhile)."""
     import httpx
 
@@ -149,5 +151,9 @@ def control_target(http: httpx.Client, url: str, control: str) -> str | None:
     except (httpx.HTTPError, httpx.InvalidURL):
         return None
     href = control_link(page.text, control)
-    return None if href is None else urljoin(str(page.url), href)
+    if href is not None:
+        return urljoin(str(page.url), href)
+    # A button of a POST form: posted with the form's own fields, as the click would.
+    action = button_form(page, control)
+    return None if action is None else submit(http, page, action)
 

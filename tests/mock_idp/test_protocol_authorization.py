@@ -113,6 +113,12 @@ def test_tenant_errors(store: Store, segment: str, code: int) -> None:
     assert info.value.code == code
 
 
+def test_an_empty_prompt_is_no_prompt(store: Store) -> None:
+    # omniauth-azure-activedirectory-v2 2.0 sends a bare ``prompt`` on every sign-in
+    # (RFC 6749 section 3.1: a parameter without a value is treated as omitted).
+    assert parse(store, TENANT, "2.0", _params(prompt="")).prompt is None
+
+
 @pytest.mark.parametrize("params, code", [
     ({"response_type": ""}, 900144),
     ({"response_type": "id_token"}, 700054),

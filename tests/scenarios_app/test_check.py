@@ -571,6 +571,37 @@ def test_a_sign_in_page_whose_script_posts_its_form_to_the_app_is_a_note(
                               "as [sign_in] control = \"Sign in\""), found
 
 
+def login_page_app(launch: AppLaunch) -> Starlette:
+    """An OmniAuth-style app: its protected page redirects to its own sign-in page, a button."""
+    async def account(request: Request) -> RedirectResponse:
+        return RedirectResponse("/login?next=%2Faccount", status_code=302)
+
+    async def login(request: Request) -> HTMLResponse:
+        return HTMLResponse('<form method="post" action="/auth/entra"><button>Sign in</button>'
+                            "</form>")
+
+    async def me(request: Request) -> JSONResponse:
+        return JSONResponse({}, status_code=401)
+
+    return Starlette(routes=[Route("/account", account), Route("/login", login),
+                             Route("/me", me)])
+
+
+def test_a_protected_url_names_the_page_it_led_to(tmp_path: Path) -> None:
+    path = _asgi_profile(tmp_path / "login-page.toml", "login_page_app", "")
+    urls = 'urls = { login = "/login" }'
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        urls, f'{urls}\nprotected_urls = ["/account"]'), encoding="utf-8")
+    code, lines = _check(path)
+    [found] = [line for line in lines if "protected URL" in line]
+    assert code == 1, lines
+    assert re.fullmatch(
+        r"PROBLEM  protected URL /account \((http://127\.0\.0\.1:\d+)/account\) led to "
+        r"\1/login, which answered HTTP 200 with a page instead of sending the browser to the "
+        r"provider \(the scenarios expect a redirect: no click on a page in between\)",
+        found), found
+
+
 def form_begin_app(launch: AppLaunch) -> Starlette:
     """An app whose sign-in starts only by a POST with the CSRF token the page carries, as
     social-auth-app-django 8's ``social:begin``: its sign-in page posts the form as it loads."""

@@ -1,6 +1,6 @@
 """``[sign_in] control``: read from the profile, followed by ``app check`` as far as a check
-that runs no browser can (a link of that name, not a button), and noted beside a run's
-results."""
+that runs no browser can (a link of that name, or a button's POST form, not a script's button),
+and noted beside a run's results."""
 
 from __future__ import annotations
 
@@ -63,7 +63,8 @@ def button_app(launch: AppLaunch) -> Starlette:
     authorize = (f"{launch.env['AUTHORIZE']}?client_id={launch.env['CLIENT_ID']}"
                  f"&redirect_uri={launch.env['REDIRECT_URI']}&response_type=code")
     body = {"1": f'<a href="/start">{name}</a>',
-            "direct": f'<a href="{html.escape(authorize)}">{name}</a>'}.get(
+            "direct": f'<a href="{html.escape(authorize)}">{name}</a>',
+            "script": f"<button onclick=\"location.href='/start'\">{name}</button>"}.get(
         launch.env["LINK"], f'<form method="post" action="/start"><button>{name}</button></form>')
 
     async def login(request: Request) -> HTMLResponse:
@@ -75,18 +76,19 @@ def button_app(launch: AppLaunch) -> Starlette:
     async def me(request: Request) -> JSONResponse:
         return JSONResponse({}, status_code=401)
 
-    return Starlette(routes=[Route("/login", login), Route("/start", start),
+    return Starlette(routes=[Route("/login", login),
+                             Route("/start", start, methods=["GET", "POST"]),
                              Route("/me", me)])
 
 
-def _check(tmp_path: Path, *, link: bool, control: bool, direct: bool = False
-           ) -> tuple[int, list[str]]:
+def _check(tmp_path: Path, *, link: bool, control: bool, direct: bool = False,
+           script: bool = False) -> tuple[int, list[str]]:
     path = tmp_path / "button.toml"
     path.write_text(f"""\
 [app]
 asgi = "scenarios_app.test_sign_in_control:button_app"
 [app.env]
-LINK = "{'direct' if direct else int(link)}"
+LINK = "{'direct' if direct else 'script' if script else int(link)}"
 AUTHORIZE = "{{authority}}/oauth2/v2.0/authorize"
 CLIENT_ID = "{{client_id}}"
 REDIRECT_URI = "{{redirect_uri}}"
@@ -103,14 +105,22 @@ me_url = "/me"
     return code, [line for line in out.getvalue().splitlines() if "sign-in URL 'login'" in line]
 
 
-def test_check_says_it_cannot_click_a_button_as_a_note(tmp_path: Path) -> None:
-    code, lines = _check(tmp_path, link=False, control=True)
+def test_check_says_it_cannot_click_a_scripts_button_as_a_note(tmp_path: Path) -> None:
+    code, lines = _check(tmp_path, link=False, control=True, script=True)
     assert len(lines) == 1 and code == 0, lines
     assert re.fullmatch(
         r"note     sign-in URL 'login' \(http://127\.0\.0\.1:\d+/login\) is a page whose "
         r"\[sign_in\] control 'Sign in with Microsoft' the scenarios' browser clicks: the check "
-        r"runs no browser and cannot follow a click \(it follows only a link of that name in "
-        r"the page\)", lines[0]), lines
+        r"runs no browser and cannot follow a click \(it follows only a link of that name, or "
+        r"posts the form of a button of that name, with no script\)", lines[0]), lines
+
+
+def test_check_posts_the_form_of_a_button_named_as_the_control(tmp_path: Path) -> None:
+    """OmniAuth 2's sign-in page: its button's form posts to the request phase."""
+    code, lines = _check(tmp_path, link=False, control=True)
+    assert lines == ["ok       sign-in URL 'login' starts the sign-in at the mock provider "
+                     "(client id and redirect URI as registered)"], lines
+    assert code == 0
 
 
 def test_check_follows_a_link_named_as_the_control(tmp_path: Path) -> None:
@@ -193,3 +203,26 @@ def test_app_check_names_a_scripted_anchor_with_an_href_a_link() -> None:
     names it a link): only an ``<a>`` without ``href`` is a button."""
     assert "'Sign in' link" in control_hint('<a href="#" onclick="go()">Sign in</a>',
                                             "http://127.0.0.1:8080/login")
+
+
+OMNIAUTH_LOGIN = """<form method="post" action="/auth/openid_connect">
+<input type="hidden" name="authenticity_token" value="t0k&amp;en">
+<button type="submit">Sign in with <b>Microsoft</b></button></form>"""
+"""An OmniAuth 2 app's sign-in page (Rails' ``button_to``): a button whose form posts the
+session's authenticity token to the request phase, with no script."""
+
+
+def test_a_button_of_a_post_form_is_posted_as_its_click_would() -> None:
+    posted: list[bytes] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and request.url.path == "/auth/openid_connect":
+            posted.append(request.content)
+            return httpx.Response(302, headers={"location": "http://idp.test/t/authorize?x=1"})
+        return httpx.Response(200, html=OMNIAUTH_LOGIN)
+
+    with httpx.Client(transport=httpx.MockTransport(answer)) as http:
+        assert control_target(http, "http://app.test/login", "Sign in with Microsoft") == (
+            "http://idp.test/t/authorize?x=1")
+        assert posted == [b"authenticity_token=t0k%26en"]
+        assert control_target(http, "http://app.test/login", "Sign on") is None

@@ -163,6 +163,21 @@ def test_an_error_page_fails_at_once_not_after_the_timeout(page: Page) -> None:
         "http://127.0.0.1:8599/login instead")
 
 
+def test_omniauths_failure_redirect_names_its_key(page: Page) -> None:
+    """A Ruby app on OmniAuth that refused the sign-in before any sign-in page: its failure
+    redirect's ``message`` and ``strategy`` are the cause, kept; its ``origin`` is not."""
+    page.route("http://127.0.0.1:8599/**", lambda route: route.fulfill(
+        status=401, content_type="text/html", body="<h1>Sign-in failed</h1>"))
+    page.goto("http://127.0.0.1:8599/auth/failure?message=invalid_request"
+              "&origin=http%3A%2F%2F127.0.0.1%3A8599%2Flogin&strategy=openid_connect")
+    with pytest.raises(AssertionError) as caught:
+        EntraDriver(timeout_ms=3000).sign_in(page, ALICE, ALICE_PASSWORD)
+    assert str(caught.value) == (
+        "the provider's sign-in page did not appear: the browser shows HTTP 401 at "
+        "http://127.0.0.1:8599/auth/failure?message=invalid_request&strategy=openid_connect&… "
+        "('Sign-in failed') instead")
+
+
 def test_the_providers_error_leads_the_message(page: Page) -> None:
     """An error page the provider shows before any sign-in page (a client id it does not know):
     the message starts with its error text, code first, and ends with where it was, without

@@ -39,6 +39,8 @@ class _Pages(Pages):
         if path == "/branded":
             return 502, ("<header><a href='/'>Acme Notes</a> <nav>Home · Help</nav></header>"
                          "<main><h1>Sign-in failed</h1><p>We could not sign you in.</p></main>")
+        if path.startswith("/auth/failure"):  # OmniAuth's failure redirect lands here
+            return 401, "<h1>Sign-in failed</h1>"
         if path == "/plain":
             return 403, "Forbidden"
         if path == "/shadow":  # drawn by its script in shadow roots, as Panel's pages are
@@ -72,6 +74,19 @@ def test_the_heading_not_the_sites_header(browser: Browser, origin: str) -> None
                                   "'We could not sign you in.'")
     page.goto(f"{origin}/plain")
     assert page_summary(page) == "the app showed /plain with HTTP 403: 'Forbidden'"
+    page.close()
+
+
+def test_omniauths_failure_key_is_shown_and_nothing_else_of_a_query(browser: Browser,
+                                                                   origin: str) -> None:
+    page = browser.new_page()
+    page.goto(f"{origin}/auth/failure?message=invalid_request&origin=http%3A%2F%2Fx%2Flogin"
+              "&strategy=azure_activedirectory_v2")
+    assert page_summary(page) == (
+        "the app showed /auth/failure?message=invalid_request&strategy=azure_activedirectory_v2"
+        "&… with HTTP 401: 'Sign-in failed'")
+    page.goto(f"{origin}/auth/failure?code=secret")
+    assert page_summary(page) == "the app showed /auth/failure with HTTP 401: 'Sign-in failed'"
     page.close()
 
 
