@@ -147,11 +147,12 @@ tokens, v1 and v2 alike, so that a relying party or API whose clock lags takes i
 lifetime (``expires_in`` for an access token). Sources: the sample ID tokens of Microsoft
 Learn's "ID tokens in the Microsoft identity platform" (id-tokens), v1 ``exp - iat`` 3900 s
 (one hour and five minutes), v2 86700 s (a day and five minutes);
-a v2 ID token quoted in Azure/azure-cli #20778, 3900 s; openid/AppAuth-iOS #264 (Entra dates
-ID tokens' ``iat`` five minutes before they were asked for; AppAuth 0.94 widened its ``iat``
-window for it, #277); for access tokens keycloakify/oidc-spa #162 (on a new tenant ``iat`` and
-``nbf`` five minutes in the past, ``exp`` 60 minutes ahead) and psignoret/aad-sso-wordpress
-#34. Tests that need a token's issue moment take ``iat`` plus this."""
+v2 ID tokens quoted in Azure/azure-cli #20778 and #25003, 3900 s; psignoret/aad-sso-wordpress
+#34 (its Microsoft maintainer: an ID token's ``iat`` and ``nbf`` are both five minutes in the
+past); openid/AppAuth-iOS #264 (Entra dates ID tokens' ``iat`` five minutes before they were
+asked for; AppAuth 0.94 widened its ``iat`` window for it, #277); for access tokens
+keycloakify/oidc-spa #162 (on a new tenant ``iat`` and ``nbf`` five minutes in the past,
+``exp`` 60 minutes ahead). Tests that need a token's issue moment take ``iat`` plus this."""
 
 
 def _times(now: datetime, lifetime: timedelta) -> dict[str, int]:
