@@ -319,7 +319,7 @@ def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: User
                      # the token's ``nbf``: Entra's v1 answers put it 3900 s before
                      # ``expires_on`` for a 3599 s token (Partner Center's REST
                      # authentication reference shows one)
-                     "not_before": str(epoch(now) - claimset.ACCESS_TOKEN_BACKDATE),
+                     "not_before": str(epoch(now) - claimset.TOKEN_BACKDATE),
                      # the resource the token is for, as its ``aud`` names it when the
                      # request named none (ADAL keeps tokens by this member)
                      "resource": grant.resource or target.token_audience,

@@ -140,26 +140,31 @@ PROTECTED_CLAIMS = frozenset({
 and the ones the mock's resources read back from its own tokens."""
 
 
-ACCESS_TOKEN_BACKDATE = 300
-"""Seconds before its issue that Entra dates an access token's ``iat`` and ``nbf``, so that an
-API whose clock lags takes it at once; ``exp`` still counts from the issue, which makes
-``exp - iat`` five minutes more than ``expires_in`` (keycloakify/oidc-spa #162: on a new
-tenant both come five minutes in the past, ``exp`` 60 minutes ahead; openid/AppAuth-iOS #264,
-psignoret/aad-sso-wordpress #34). The mock backdates its access tokens only; its ID tokens,
-which Entra backdates too, are still dated at their issue: the reference relying party reads
-the provider's present from them when it names a clock skew."""
+TOKEN_BACKDATE = 300
+"""Seconds before its issue that Entra dates a token's ``iat`` and ``nbf``, ID and access
+tokens, v1 and v2 alike, so that a relying party or API whose clock lags takes it at once;
+``exp`` still counts from the issue, which makes ``exp - iat`` five minutes more than the
+lifetime (``expires_in`` for an access token). Sources: the sample ID tokens of Microsoft
+Learn's "ID tokens in the Microsoft identity platform" (id-tokens), v1 ``exp - iat`` 3900 s
+(one hour and five minutes), v2 86700 s (a day and five minutes);
+v2 ID tokens quoted in Azure/azure-cli #20778 and #25003, 3900 s; psignoret/aad-sso-wordpress
+#34 (its Microsoft maintainer: an ID token's ``iat`` and ``nbf`` are both five minutes in the
+past); openid/AppAuth-iOS #264 (Entra dates ID tokens' ``iat`` five minutes before they were
+asked for; AppAuth 0.94 widened its ``iat`` window for it, #277); for access tokens
+keycloakify/oidc-spa #162 (on a new tenant ``iat`` and ``nbf`` five minutes in the past,
+``exp`` 60 minutes ahead). Tests that need a token's issue moment take ``iat`` plus this."""
 
 
-def _times(now: datetime, lifetime: timedelta, *, backdate: int = 0) -> dict[str, int]:
+def _times(now: datetime, lifetime: timedelta) -> dict[str, int]:
     issued = epoch(now)
-    return {"iat": issued - backdate, "nbf": issued - backdate,
+    return {"iat": issued - TOKEN_BACKDATE, "nbf": issued - TOKEN_BACKDATE,
             "exp": issued + int(lifetime.total_seconds())}
 
 
 def access_token_issued(iat: float) -> float:
-    """When an access token whose ``iat`` is ``iat`` was issued (:data:`ACCESS_TOKEN_BACKDATE`):
+    """When an access token whose ``iat`` is ``iat`` was issued (:data:`TOKEN_BACKDATE`):
     what revocations and password changes are compared with."""
-    return iat + ACCESS_TOKEN_BACKDATE
+    return iat + TOKEN_BACKDATE
 
 
 def _configured(s: Subject, app: Application | None, kind: str, version: str,
@@ -275,7 +280,7 @@ def access_token_claims(
     claims: dict[str, Any] = {
         "aud": audience,
         "iss": issuer(s.base_url, s.tenant.id, token_version),
-        **_times(s.now, lifetime, backdate=ACCESS_TOKEN_BACKDATE),
+        **_times(s.now, lifetime),
         # ``aio``: an opaque value Entra puts in every access token, v1 and v2, user or app
         # (the access token claims reference lists it; "resources shouldn't use this claim").
         "aio": b64url(secrets.token_bytes(24)),

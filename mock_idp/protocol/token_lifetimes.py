@@ -8,7 +8,7 @@ Sources:
   access-tokens; quoted in MicrosoftDocs/azure-docs #103150). The mock draws it from the
   provider's injected random source (``IdpConfig.lifetime_random``), in whole seconds, so that a
   test seeds it (or stubs ``randint``) and ``expires_in`` is exactly ``exp`` less the issue
-  (``iat`` plus :data:`~mock_idp.protocol.claims.ACCESS_TOKEN_BACKDATE`);
+  (``iat`` plus :data:`~mock_idp.protocol.claims.TOKEN_BACKDATE`);
 - an app-only token (client credentials) answers ``expires_in`` 3599, as the successful
   response in the client credentials flow's reference shows (https://learn.microsoft.com/
   entra/identity-platform/v2-oauth2-client-creds-grant-flow);

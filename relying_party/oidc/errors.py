@@ -195,17 +195,27 @@ class IdTokenExpired(LoginError):
         "provider gives its ID tokens too short a lifetime.")
 
 
+EARLY_IAT = 300
+"""Seconds before it issues an ID token that a provider may date it (``iat``, ``nbf``): Entra
+dates its tokens five minutes early, for relying parties whose clocks lag (Microsoft Learn's
+sample ID tokens end 3900 s after their ``iat`` for a one-hour lifetime; openid/AppAuth-iOS
+#264). A token that arrives dated that much before this server's present says nothing of the
+clocks."""
+
+
 def expired_hint(iat: float | None, now: float, leeway: float) -> str:
     """What an administrator can do about an ID token that arrived too old, by its ``iat``.
-    It came straight from the token endpoint, which dates it as it issues it: dated within
-    ``leeway`` seconds of this server's ``now`` the clocks agree, and it is the token's
-    lifetime that is too short; dated further off, the clocks differ by about that much."""
+    It came straight from the token endpoint, which dates it as it issues it, or up to
+    :data:`EARLY_IAT` seconds before (as Entra does): dated within that window of this server's
+    ``now`` (give or take ``leeway`` seconds) the clocks agree, and it is the token's lifetime
+    that is too short; dated further off, the clocks differ by about that much."""
     if iat is None:
         return IdTokenExpired.default_admin_hint
-    if abs(now - iat) <= leeway:
-        return ("The provider dated the ID token as it issued it (iat), as this server's clock "
-                "has it too, but gave it no lifetime left by the time it arrived (exp, in the "
-                "detail): the clocks agree; the provider's ID token lifetime is too short.")
+    if -leeway <= now - iat <= EARLY_IAT + leeway:
+        return ("The provider dated the ID token (iat) as it issued it, or the few minutes "
+                "before that Entra dates its tokens, as this server's clock has it too, but gave "
+                "it no lifetime left by the time it arrived (exp, in the detail): the clocks "
+                "agree; the provider's ID token lifetime is too short.")
     return (f"The provider dated the ID token (iat) about {now - iat:.0f} seconds before it "
             "arrived from its token endpoint, which issues it as it answers. "
             + clock_hint(iat - now, leeway))

@@ -39,7 +39,9 @@ def test_v2_id_token(store: Store) -> None:
                                  auth_time=NOW)
     assert out["iss"] == f"{BASE}/{TENANT}/v2.0" and out["aud"] == CLIENT
     assert out["ver"] == "2.0" and out["tid"] == TENANT and out["oid"] == s.user.id  # type: ignore[union-attr]
-    assert out["iat"] == int(NOW.timestamp()) and out["exp"] == out["iat"] + 3600
+    # dated five minutes before its issue, as Entra dates its ID tokens; exp an hour after it
+    assert out["iat"] == out["nbf"] == int(NOW.timestamp()) - 300
+    assert out["exp"] == int(NOW.timestamp()) + 3600
     assert out["preferred_username"] == "alice@contoso.onmicrosoft.com"
     assert out["email"] == "alice@contoso.onmicrosoft.com"
     assert out["nonce"] == "n" and out["sid"] == "sid-1"
@@ -56,6 +58,9 @@ def test_v1_id_token(store: Store) -> None:
     assert out["upn"] == out["unique_name"] == "alice@contoso.onmicrosoft.com"
     assert out["amr"] == ["pwd"]
     assert "preferred_username" not in out and "nonce" not in out and "sid" not in out
+    # as a v2 one: the docs' sample v1 ID token has exp - iat = 3900 s
+    assert out["iat"] == out["nbf"] == int(NOW.timestamp()) - 300
+    assert out["exp"] - out["iat"] == 3900
 
 
 def test_front_channel_hashes(store: Store) -> None:

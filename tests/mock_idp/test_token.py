@@ -127,7 +127,8 @@ def test_v2_response_and_id_token(client: AppClient, idp_app: Starlette) -> None
     assert _header(token) == {"alg": "RS256", "kid": _header(token)["kid"], "typ": "JWT"}
     idt = verified(client, token, audience=CLIENT_ID)
     assert idt["iss"] == f"{BASE}/{TENANT}/v2.0"
-    assert idt["exp"] - idt["iat"] == 3600 and idt["nbf"] == idt["iat"]
+    # an hour from its issue, dated five minutes before it, as Entra's (TOKEN_BACKDATE)
+    assert idt["exp"] - idt["iat"] == 3900 and idt["nbf"] == idt["iat"]
     assert idt["oid"] == alice.id and idt["tid"] == TENANT and idt["ver"] == "2.0"
     assert len(idt["sub"]) == 43 and len(idt["uti"]) == 22
     assert idt["preferred_username"] == ALICE and idt["name"] == "Alice Adams"

@@ -25,6 +25,7 @@ from idp_testkit import (
 )
 
 from mock_idp import create_app
+from mock_idp.clock import MockClock
 from mock_idp.config import ConfigError, IdpConfig
 from mock_idp.protocol.claims import access_token_issued
 
@@ -74,6 +75,19 @@ def test_a_v1_response_counts_expires_on_from_the_same_lifetime(client: AppClien
     body = tokens_for(client, version="1.0")
     assert body["expires_in"] == "5400" and _lifetime(body) == 5400
     assert int(body["expires_on"]) - int(body["not_before"]) == 5400 + 300
+
+
+@pytest.mark.parametrize("version", ["2.0", "1.0"])
+def test_an_id_token_is_dated_five_minutes_before_its_issue_and_ends_an_hour_after_it(
+        client: AppClient, clock: MockClock, version: str) -> None:
+    """As Entra dates them (``mock_idp.protocol.claims.TOKEN_BACKDATE``): ``iat`` and ``nbf``
+    five minutes before the token endpoint answers, ``exp`` an hour after, by the provider's
+    clock (moved here, so that the real one cannot pass for it)."""
+    clock.freeze()
+    issued = int(clock.advance(timedelta(days=7)).timestamp())
+    token = claims(str(tokens_for(client, version=version)["id_token"]))
+    assert token["iat"] == token["nbf"] == issued - 300
+    assert token["exp"] == issued + 3600
 
 
 @pytest.mark.idp_config(hybrid_config(lifetime_random=Bound(highest=True)))

@@ -115,6 +115,28 @@ def test_an_id_token_expired_as_it_was_issued_says_nothing_of_clocks(rp: RpHarne
     assert "differ" not in hint and "NTP" not in hint
 
 
+def test_an_id_token_dated_five_minutes_early_and_expired_says_nothing_of_clocks(
+        rp: RpHarness) -> None:
+    """Entra dates its ID tokens (iat, nbf) five minutes before it issues them: one that arrives
+    so dated, yet expired, came from a provider whose clock agrees with this server's."""
+    rp.add_connection()
+    now = int(rp.clock.now().timestamp())
+    rp.op.faults.claims.update(iat=now - 300, nbf=now - 300, exp=now - 120)
+    record = rp.assert_failure_page(rp.sign_in(), status=502, code="id_token_expired")
+    hint = str(record["admin_hint"])
+    assert "the clocks agree" in hint and "lifetime is too short" in hint
+    assert "differ" not in hint and "NTP" not in hint
+
+
+def test_an_id_token_dated_five_minutes_early_signs_in(rp: RpHarness) -> None:
+    """As Entra dates them: iat and nbf five minutes before the answer, exp an hour after."""
+    rp.add_connection()
+    now = int(rp.clock.now().timestamp())
+    rp.op.faults.claims.update(iat=now - 300, nbf=now - 300, exp=now + 3600)
+    assert rp.sign_in().status_code == 303
+    assert rp.me().status_code == 200
+
+
 @pytest.mark.parametrize(("claims", "ago"), [
     ({"iat": -7200, "nbf": -7200, "exp": -3600}, 7200),  # expired
     ({"iat": -3000, "nbf": -3000}, 3000),  # older than the RP takes (10 minutes)
