@@ -14,6 +14,7 @@ Long because: it is the helpers' one class, a method per arrangement tests make.
 from __future__ import annotations
 
 import base64
+import sys
 import uuid
 from collections.abc import Sequence
 from contextlib import ExitStack
@@ -31,6 +32,7 @@ from . import totp
 from .clock import MockClock
 from .config import SINGLE_TENANT, IdpConfig
 from .control_hosts import listening_names
+from .lazy_exports import forget_unloaded
 from .outgoing import default_trust
 from .serving import (
     RunningServer,
@@ -98,6 +100,8 @@ class MockIdp:
         self._app: Starlette | None = None
 
     def __enter__(self) -> MockIdp:
+        if f"{__package__}.app" not in sys.modules:  # imported again after a pytester run
+            forget_unloaded(__package__ or "mock_idp")
         from .app import create_app
 
         try:
