@@ -20,6 +20,7 @@ import importlib
 import importlib.util
 import sys
 from collections.abc import Callable, Mapping
+from types import ModuleType
 
 
 def lazy_getattr(package: str, exports: Mapping[str, str]) -> Callable[[str], object]:
@@ -33,6 +34,8 @@ def lazy_getattr(package: str, exports: Mapping[str, str]) -> Callable[[str], ob
     def __getattr__(name: str) -> object:
         module = exports.get(name)
         if module is not None:
+            if importlib.util.resolve_name(module, package) not in sys.modules:
+                forget_unloaded(package.partition(".")[0])
             return getattr(importlib.import_module(module, package), name)
         if not name.startswith("__") and _has_submodule(package, name):
             return importlib.import_module(f"{package}.{name}")
@@ -59,3 +62,24 @@ def lazy_dir(package: str, exports: Mapping[str, str]) -> Callable[[], list[str]
         return sorted({*vars(importlib.import_module(package)), *exports})
 
     return __dir__
+
+
+def forget_unloaded(root: str) -> None:
+    """Drop from the loaded packages under ``root`` the submodules ``sys.modules`` no longer
+    holds, before modules of theirs are imported again.
+
+    pytester's in-process runs restore ``sys.modules`` and so forget the modules an inner run
+    imported, but a package imported before the run keeps each of them as an attribute (the
+    import system sets it). ``from .endpoints import faults`` takes such an attribute rather
+    than importing the module again, so the provider was built of forgotten modules (routes
+    made with a forgotten ``starlette.routing``) and fresh ones (its router), which match
+    nothing of each other: every control call was Starlette's 307 to the path with a ``/``.
+    """
+    prefix = root + "."
+    for name, module in list(sys.modules.items()):
+        if name != root and not name.startswith(prefix):
+            continue
+        for attr, value in list(vars(module).items()):
+            if (isinstance(value, ModuleType) and value.__name__ == f"{name}.{attr}"
+                    and sys.modules.get(value.__name__) is not value):
+                delattr(module, attr)

@@ -14,6 +14,7 @@ Long because: it is the helpers' one class, a method per arrangement tests make.
 from __future__ import annotations
 
 import base64
+import sys
 import uuid
 from collections.abc import Sequence
 from contextlib import ExitStack
@@ -31,6 +32,7 @@ from . import totp
 from .clock import MockClock
 from .config import SINGLE_TENANT, IdpConfig
 from .control_hosts import listening_names
+from .lazy_exports import forget_unloaded
 from .outgoing import default_trust
 from .serving import (
     RunningServer,
@@ -98,6 +100,8 @@ class MockIdp:
         self._app: Starlette | None = None
 
     def __enter__(self) -> MockIdp:
+        if f"{__package__}.app" not in sys.modules:  # imported again after a pytester run
+            forget_unloaded(__package__ or "mock_idp")
         from .app import create_app
 
         try:
@@ -436,9 +440,17 @@ class MockIdp:
 
     def _call(self, method: str, url: str, body: dict[str, Any] | None,
               expect: tuple[int, ...] = ()) -> httpx.Response:
-        """An error status raises :class:`MockIdpError` unless it is in ``expect``."""
+        """An error status raises :class:`MockIdpError` unless it is in ``expect``, and so does
+        a redirect: the control and Graph APIs answer none, so a 3xx came from another server
+        at this URL (or a path the mock does not serve), not the change asked for."""
         response = self.http.request(method, url, json=body)
-        if response.is_error and response.status_code not in expect:
+        if response.status_code in expect:
+            return response
+        if response.is_redirect or 300 <= response.status_code < 400:
+            location = response.headers.get("location")
+            raise MockIdpError(f"{method} {self.http.base_url.join(url)}: {response.status_code} "
+                               f"redirect to {location!r}, not the mock's answer")
+        if response.is_error:
             raise MockIdpError(f"{method} {url}: {response.status_code} {response.text}")
         return response
 

@@ -42,7 +42,7 @@ from scenarios.app_exit import shielded
 from scenarios.doctor.config import Secret
 from scenarios.failure_query import query_shown
 from scenarios.goto import AppTimeout
-from scenarios.sign_in_elsewhere import sign_in_elsewhere
+from scenarios.sign_in_elsewhere import NoSignInPage, why_not_shown
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page, Request
@@ -476,9 +476,10 @@ class EntraDriver:
             found = "timeout"
         if found != "sign-in":
             shown = _shown_instead(page)
-            why = "" if shown.startswith("the provider's error") else sign_in_elsewhere(page)
-            raise AssertionError(f"the provider's sign-in page did not appear: the browser "
-                                 f"shows {shown} instead{why}")
+            why, waiting = ("", None) if shown.startswith("the provider's error") else (
+                why_not_shown(page))
+            raise NoSignInPage(f"the provider's sign-in page did not appear: the browser "
+                               f"shows {shown} instead", why, waiting)
 
     def sign_in(self, page: Page, username: str, password: str, *,
                 waiting: Waiting | None = None) -> None:

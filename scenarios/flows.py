@@ -26,7 +26,7 @@ from scenarios.navigation_log import NavigationLog as NavigationLog  # the journ
 from scenarios.navigation_log import shown_url
 from scenarios.pages import IdpPasswordPage, IdpStaySignedInPage, IdpUsernamePage
 from scenarios.refusals import with_name_cause, with_refusal, with_sign_in_cause
-from scenarios.sign_in_elsewhere import sign_in_elsewhere
+from scenarios.sign_in_elsewhere import NoSignInPage, why_not_shown
 
 PROVIDER_ERRORS = tuple(f"#{name}" for name in (ids.PASSWORD_ERROR, ids.USERNAME_ERROR,
                                                ids.CODE_ERROR, ids.SERVICE_EXCEPTION))
@@ -180,12 +180,11 @@ def _prompted(prompt: str) -> str:
 
 def _waits_for_click(page: Page, stack: LiveStack, log: NavigationLog) -> str:
     """Why a sign-in by redirects never reached the provider, when the app's page waits for a
-    click (:func:`~scenarios.sign_in_elsewhere.sign_in_elsewhere`: a partner launch page, a
+    click (:func:`~scenarios.sign_in_elsewhere.why_not_shown`: a partner launch page, a
     sign-in page whose button the profile does not name), else ``""``."""
-    provider = urlsplit(stack.idp.base_url).netloc
-    if any(urlsplit(url).netloc == provider for url, _ in log.documents):
+    if _went_to(log, urlsplit(stack.idp.base_url).netloc):
         return ""
-    return sign_in_elsewhere(page).removeprefix("; ")
+    return why_not_shown(page, stack)[0].removeprefix("; ")
 
 
 def sign_in_by_redirects(page: Page, stack: LiveStack, person: Person, url: str, *,
@@ -324,7 +323,8 @@ def sign_in_at_provider(page: Page, stack: LiveStack, person: Person) -> None:
     try:
         sign_in_at_idp(page, person)
     except AssertionError as exc:
-        raise AssertionError(_naming_refusal(stack, str(exc), signing_in=True)) from exc
+        message = exc.fitting(stack) if isinstance(exc, NoSignInPage) else str(exc)
+        raise AssertionError(_naming_refusal(stack, message, signing_in=True)) from exc
 
 
 def first_login(page: Page, stack: LiveStack, person: Person, app: str | None = None) -> None:

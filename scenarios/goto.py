@@ -46,6 +46,7 @@ def goto_sign_in(page: Page, stack: LiveStack, url: str) -> bool:
     did not come. Then the click ``[sign_in] control`` names (:func:`start_sign_in`); whether
     there was one."""
     stack.sign_in_started = time.time()
+    stack.sign_in_clicked = False
     sent = _Loading(page)
     app = urlsplit(stack.app.base_url).netloc
     with failed_navigations(page) as failed:
@@ -81,6 +82,7 @@ def goto_app(page: Page, stack: LiveStack, url: str) -> None:
     the way fails on a redirect to a server that is neither the app's nor the mock provider's,
     the app is pointed at another provider, a failure of the app (:func:`_sent_elsewhere`)
     rather than the browser's error."""
+    stack.sign_in_clicked = False  # a page reached otherwise than by a sign-in URL's click
     with failed_navigations(page) as failed:
         try:
             page.goto(url)
@@ -109,8 +111,10 @@ def failed_navigations(page: Page) -> Iterator[list[Request]]:
 def start_sign_in(page: Page, stack: LiveStack, url: str) -> bool:
     """The click on the app's sign-in page that ``[sign_in] control`` names, when ``url`` is
     one of its ``[sign_in] urls`` (:meth:`ProfileAdapter.start_sign_in`); whether it was
-    clicked. A partner launch URL is never clicked through."""
-    return stack.app.start_sign_in(page, url)
+    clicked (kept as :attr:`LiveStack.sign_in_clicked`). A partner launch URL is never clicked
+    through."""
+    stack.sign_in_clicked = stack.app.start_sign_in(page, url)
+    return stack.sign_in_clicked
 
 
 class _Loading:

@@ -106,6 +106,7 @@ class LiveStack:
     sign_in_started: float = 0.0
     """Real time the browser last followed a sign-in URL (:func:`scenarios.goto.goto_sign_in`):
     a failure names the provider's refusals since then only, not an earlier part's."""
+    sign_in_clicked: bool = False  # [sign_in] control clicked on the page last opened (goto.py)
 
     # -- the provider ---------------------------------------------------------------------------
     @property

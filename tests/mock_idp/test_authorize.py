@@ -189,6 +189,16 @@ def test_redirect_uri_mismatch_is_an_html_page(client: AppClient) -> None:
     assert "https://evil.example/cb" in response.text
 
 
+@pytest.mark.parametrize("suffix", [";x", "(1)", ",", "!", "$", "'"])
+def test_a_registered_uri_with_a_character_entra_does_not_take_is_a_mismatch(
+        client: AppClient, suffix: str) -> None:
+    """No registration holds ``! $ ' ( ) , ;`` (the redirect URI restrictions page), so a
+    redirect_uri with one never matches and is stopped on the provider's page, not redirected."""
+    response = client.get(V2, params=auth_params(redirect_uri=REDIRECT + suffix))
+    _page_error(response, 50011)
+    assert "location" not in response.headers
+
+
 def test_unknown_app_is_an_html_page(client: AppClient) -> None:
     response = client.get(V2, params=auth_params(
         client_id="11111111-2222-3333-4444-555555555555"))

@@ -308,3 +308,19 @@ def test_mock_idp_outside_its_block() -> None:
     idp = MockIdp()
     with pytest.raises(RuntimeError, match="context manager"):
         _ = idp.url
+
+
+def test_a_redirect_answering_a_helper_is_a_failure_naming_status_and_location() -> None:
+    """The control and Graph APIs redirect nothing: a 3xx came from another server at the
+    helper's URL, and the change asked for was not made, so the helper raises rather than
+    taking the redirect for success."""
+    moved = httpx.MockTransport(
+        lambda request: httpx.Response(307, headers={"location": f"{request.url}/"}))
+    with MockIdp() as idp, httpx.Client(transport=moved, base_url=idp.url) as elsewhere:
+        idp._http = elsewhere
+        with pytest.raises(MockIdpError, match=(
+                rf"^PATCH {idp.url}/_mock/tenants/[^ ]+: 307 redirect to "
+                rf"'{idp.url}/_mock/tenants/[^ ]+/', not the mock's answer$")):
+            idp.set_lockout(threshold=3)
+        with pytest.raises(MockIdpError, match="307 redirect"):
+            idp.graph("GET", "users")

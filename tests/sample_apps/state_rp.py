@@ -55,7 +55,7 @@ def state_profile(directory: Path, *, bind: bool, weak: bool = False,
                   form_post: bool = False, id_token: bool = False,
                   check_dates: bool = False, signed_in_selector: str | None = None,
                   button: str = "", control: str | None = None, link: bool = False,
-                  restart: bool = False) -> Path:
+                  restart: bool = False, protected: bool = False) -> Path:
     """A profile for this app, binding the state to the browser or not; ``weak``: the app
     asks only that the browser has some login cookie of its own, not the one issued with the
     state; ``form_post``: it asks for ``response_mode=form_post``; ``id_token``: for an ID
@@ -64,7 +64,8 @@ def state_profile(directory: Path, *, bind: bool, weak: bool = False,
     by ``/me`` (``#signed-in-as`` shows only while someone is, ``h1`` always); ``button``: the
     name of the button its sign-in page waits for a click on (a link, with ``link``),
     ``control``: the profile's ``[sign_in] control``; ``restart``: a refused state starts a
-    new sign-in instead of the failure page."""
+    new sign-in instead of the failure page; ``protected``: ``/account`` is a protected URL
+    (without a session it redirects to ``/login``)."""
     mode = "weak" if weak else str(int(bind))
     form_post = form_post or id_token
     flow = "-id-token" if id_token else "-form-post" if form_post else ""
@@ -73,7 +74,8 @@ def state_profile(directory: Path, *, bind: bool, weak: bool = False,
     clicked = (f"-{len(button)}-{len(control or '')}{'-link' if link else ''}"
                if button or control else "")
     path = directory / (f"state-{mode}{flow}{'-dated' if check_dates else ''}{by_page}"
-                        f"{clicked}{'-restart' if restart else ''}.toml")
+                        f"{clicked}{'-restart' if restart else ''}"
+                        f"{'-protected' if protected else ''}.toml")
     signed_in = ('me_url = "/me"' if signed_in_selector is None
                  else f'page = "/"\nselector = "{signed_in_selector}"')
     path.write_text(f"""\
@@ -101,6 +103,7 @@ id_token_issuance = {str(id_token).lower()}
 
 [sign_in]
 urls = {{ login = {{ url = "/login", lands_on = "/account" }} }}
+{'protected_urls = ["/account"]' if protected else ""}
 {"" if control is None else f"control = {json.dumps(control)}"}
 
 [signed_in]

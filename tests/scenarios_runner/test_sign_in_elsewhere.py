@@ -4,11 +4,15 @@ click), not only that the provider's page did not appear."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from typing import Any
+
 import pytest
 from playwright.sync_api import Page, Route
 
 from scenarios.app.sign_in_control import control_locator
 from scenarios.drivers import EntraDriver
+from scenarios.sign_in_elsewhere import NoSignInPage
 
 pytestmark = pytest.mark.browser
 
@@ -108,3 +112,36 @@ def test_a_script_link_and_a_link_with_a_query_of_its_own_are_still_controls(
         _serve(page, {"/login": (200, f'<h1>Welcome</h1><a href="{href}">Sign in</a>')})
         page.goto(f"{APP}/login")
         assert "waits for a click on its 'Sign in' link" in _failure(page), href
+
+
+def _stack(control: str | None, clicked: bool) -> Any:
+    """What :meth:`NoSignInPage.fitting` reads of a live stack: the profile's ``[sign_in]
+    control`` and whether it was clicked on the page the browser opened."""
+    sign_in = SimpleNamespace(control=control)
+    return SimpleNamespace(app=SimpleNamespace(profile=SimpleNamespace(sign_in=sign_in)),
+                           sign_in_clicked=clicked)
+
+
+@pytest.mark.parametrize(("named", "clicked", "said"), [
+    (None, False, 'name it in the profile as [sign_in] control = "Sign in", which is clicked'),
+    ("Sign in", True, "[sign_in] control 'Sign in' was clicked, but the browser stayed on the "
+     "app, whose page still shows it: the click must send the browser to the provider"),
+    ("Continue", True, "[sign_in] control 'Continue' was clicked, but the browser stayed on the "
+     "app, whose page waits for a click on its 'Sign in' button: the click must send"),
+    ("Sign in", False, "the page waits for a click on its 'Sign in' button, which no scenario "
+     "gives here: [sign_in] control 'Sign in' is clicked only on the page a scenario opens by "
+     "following one of [sign_in] urls"),
+])
+def test_the_advice_on_a_page_that_waits_for_a_click_fits_the_profile(
+        page: Page, named: str | None, clicked: bool, said: str) -> None:
+    """A profile that names its control already is told whether it was clicked, never to
+    name it."""
+    _serve(page, {"/login": (200, '<h1>Welcome</h1><form action="/go"><button>Sign in'
+                                  "</button></form>")})
+    page.goto(f"{APP}/login")
+    with pytest.raises(NoSignInPage) as caught:
+        EntraDriver(timeout_ms=1500).expect_sign_in_page(page)
+    message = caught.value.fitting(_stack(named, clicked))
+    assert message.startswith(f"{LEAD}HTTP 200 at {APP}/login ('Welcome') instead; "), message
+    assert said in message, message
+    assert ("name it in the profile" in message) == (named is None), message
