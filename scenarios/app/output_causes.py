@@ -35,8 +35,10 @@ CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 _NOT_HTTPS = "should consist of an https url"
 _INSTANCE_DISCOVERY = "login.microsoftonline.com"
 _UNTRUSTED = ("CERTIFICATE_VERIFY_FAILED", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-              "SELF_SIGNED_CERT_IN_CHAIN")
-"""Python's ``ssl`` and Node's names for a certificate chain the client does not trust."""
+              "SELF_SIGNED_CERT_IN_CHAIN", "x509: certificate signed by unknown authority")
+"""Python's ``ssl``, Node's and Go's names for a certificate chain the client does not trust
+(Go's ``crypto/x509``, behind ``net/http`` and so go-oidc and ``x/oauth2``, prints the last, after
+``tls: failed to verify certificate:`` from Go 1.20)."""
 
 
 def known_cause(output: str, *, https: bool, app_env: Mapping[str, str],
@@ -62,11 +64,12 @@ def known_cause(output: str, *, https: bool, app_env: Mapping[str, str],
     if "{ca_file}" in app_env.values():
         return ("hint: the app does not trust the mock's certificate, though [app.env] hands "
                 "it {ca_file}: check that its HTTP client is given that file (Node reads "
-                "NODE_EXTRA_CA_CERTS only as it starts)")
+                "NODE_EXTRA_CA_CERTS only as it starts, Go SSL_CERT_FILE at its first TLS "
+                "connection)")
     return ("hint: the app does not trust the mock's certificate: hand it {ca_file} (the "
             "mock's CA) in [app.env] and have its HTTP client trust that file (httpx and "
             "Python's ssl read SSL_CERT_FILE, requests REQUESTS_CA_BUNDLE, Node "
-            "NODE_EXTRA_CA_CERTS)")
+            "NODE_EXTRA_CA_CERTS, Go's net/http SSL_CERT_FILE on Linux)")
 
 
 def _bundle_in_use(app_env: Mapping[str, str], environ: Mapping[str, str]) -> str | None:
