@@ -95,3 +95,15 @@ def test_a_go_app_that_does_not_trust_the_ca_is_told_to_take_it() -> None:
 
 def test_other_output_has_no_hint() -> None:
     assert _cause("fatal: cannot serve /login\nKeyError: 'OIDC_AUTHORITY'") is None
+
+
+def test_a_go_app_stopped_by_the_template_issuer_of_organizations_is_told_why() -> None:
+    """go-oidc's NewProvider compares the discovery document's issuer with the URL it was
+    given, and /organizations names Entra's {tenantid} template there (as Entra does): the app
+    stops as it starts, and the hint names the tenant's issuer, or skipping that comparison."""
+    output = ('2026/12/07 23:44:18 oidc: issuer did not match the issuer returned by provider, '
+              'expected "https://localhost:35829/organizations/v2.0" got '
+              '"https://localhost:35829/{tenantid}/v2.0"')
+    hint = _cause(output) or ""
+    assert hint.startswith("hint: the app compares the discovery document's issuer"), hint
+    assert "({authority}/v2.0)" in hint and "oidc.InsecureIssuerURLContext" in hint, hint
