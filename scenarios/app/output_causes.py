@@ -100,9 +100,10 @@ def _bundle_in_use(app_env: Mapping[str, str], environ: Mapping[str, str]) -> st
 def explained(message: str, output: str, profile: AppProfile | None,
               environ: Mapping[str, str] = os.environ) -> str:
     """``message``, which quotes ``output``, with :func:`known_cause`'s line under it when
-    ``output`` shows a known cause (``profile``: the app's, ``None`` before it is read)."""
+    ``output`` shows a known cause (``profile``: the app's, ``None`` before it is read), unless
+    ``message`` says it already (an app that did not start: :meth:`AppStartError.explained`)."""
     if profile is None:
         return message
     cause = known_cause(output, https=profile.provider.https, app_env=profile.app.env,
                         environ=environ)
-    return message if cause is None else f"{message}\n{cause}"
+    return message if cause is None or cause in message else f"{message}\n{cause}"
