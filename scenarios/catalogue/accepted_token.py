@@ -65,7 +65,8 @@ CHECKS: dict[str, Check] = {
         "OpenID Connect Core §2: sub is REQUIRED in an ID token",
         "PyJWT: jwt.decode(..., options={\"require\": [\"sub\", \"exp\", \"iat\"]}); Authlib: "
         "claims_options={\"sub\": {\"essential\": True}}; jose: jwtVerify(token, <key set>, "
-        "{requiredClaims: [\"sub\"]})"),
+        "{requiredClaims: [\"sub\"]}); go-oidc's Verify (2.1) checks no sub: refuse "
+        "idToken.Subject == \"\" after it"),
     "wrong_nonce": Check(
         _test("rp-nonce-invalid"),
         "OpenID Connect Core §3.1.3.7 (11): nonce must equal the value the app sent",
