@@ -83,7 +83,9 @@ CHECKS: dict[str, Check] = {
     "userinfo_sub_mismatch": Check(
         _test("rp-userinfo-bad-sub-claim"),
         "OpenID Connect Core §5.3.2: the UserInfo answer's sub must equal the ID token's, "
-        "else none of its values may be used"),
+        "else none of its values may be used",
+        "go-oidc's Provider.UserInfo (2.1) compares no sub: drop its answer when "
+        "userInfo.Subject != idToken.Subject"),
 }
 """The checks of the faults the catalogue's ``failure.*`` token scenarios arm."""
 
