@@ -3,7 +3,8 @@
 ``app check`` quotes the last lines an app printed when it answered a probe with a 5xx or did
 not start: a traceback, whose last line names the cause in the library's words. Three causes
 keep coming back for apps built on MSAL, or on ``requests``, pointed at the mock, and their fix
-is in the profile, not the app: :func:`known_cause` names the fix under the output.
+is in the profile, not the app: :func:`known_cause` names the fix under the output. So does an
+app that stops on the ``{tenantid}`` issuer of ``/common`` or ``/organizations``.
 
 - MSAL takes only https authorities (MSAL Python's ``Authority`` refuses any other: "should
   consist of an https url"; MSAL.js and msal-node likewise), so the mock must be served on https.
@@ -35,8 +36,15 @@ CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 _NOT_HTTPS = "should consist of an https url"
 _INSTANCE_DISCOVERY = "login.microsoftonline.com"
 _UNTRUSTED = ("CERTIFICATE_VERIFY_FAILED", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-              "SELF_SIGNED_CERT_IN_CHAIN")
-"""Python's ``ssl`` and Node's names for a certificate chain the client does not trust."""
+              "SELF_SIGNED_CERT_IN_CHAIN", "x509: certificate signed by unknown authority")
+"""Python's ``ssl``, Node's and Go's names for a certificate chain the client does not trust
+(Go's ``crypto/x509``, behind ``net/http`` and so go-oidc and ``x/oauth2``, prints the last, after
+``tls: failed to verify certificate:`` from Go 1.20)."""
+_TEMPLATE_ISSUER = "/{tenantid}/"
+"""In the issuer of Entra's ``/common`` and ``/organizations`` discovery documents, which a
+library that compares it with the URL it discovered from refuses as the app starts (go-oidc's
+``NewProvider``: "issuer did not match the issuer returned by provider"; coreos/go-oidc#121,
+MicrosoftDocs/azure-docs#38427; go-oidc v3 added ``InsecureIssuerURLContext`` for it, #315)."""
 
 
 def known_cause(output: str, *, https: bool, app_env: Mapping[str, str],
@@ -52,6 +60,13 @@ def known_cause(output: str, *, https: bool, app_env: Mapping[str, str],
         return ("hint: MSAL asked login.microsoftonline.com for instance discovery of the "
                 "mock's authority, which is not Microsoft's: build the app's MSAL client with "
                 "instance_discovery=False and validate_authority=False")
+    if _TEMPLATE_ISSUER in output and "issuer" in output.lower():
+        return ("hint: the app compares the discovery document's issuer with the URL it was "
+                "given, and the /common and /organizations documents name Entra's {tenantid} "
+                "template as their issuer, as Entra's do: an app for one organization takes its "
+                "tenant's issuer ({authority}/v2.0); one for several skips that comparison and "
+                "checks each ID token's iss against its tid (go-oidc v3: "
+                "oidc.InsecureIssuerURLContext)")
     if not any(name in output for name in _UNTRUSTED):
         return None
     overriding = _bundle_in_use(app_env, environ)
@@ -62,11 +77,12 @@ def known_cause(output: str, *, https: bool, app_env: Mapping[str, str],
     if "{ca_file}" in app_env.values():
         return ("hint: the app does not trust the mock's certificate, though [app.env] hands "
                 "it {ca_file}: check that its HTTP client is given that file (Node reads "
-                "NODE_EXTRA_CA_CERTS only as it starts)")
+                "NODE_EXTRA_CA_CERTS only as it starts, Go SSL_CERT_FILE at its first TLS "
+                "connection)")
     return ("hint: the app does not trust the mock's certificate: hand it {ca_file} (the "
             "mock's CA) in [app.env] and have its HTTP client trust that file (httpx and "
             "Python's ssl read SSL_CERT_FILE, requests REQUESTS_CA_BUNDLE, Node "
-            "NODE_EXTRA_CA_CERTS)")
+            "NODE_EXTRA_CA_CERTS, Go's net/http SSL_CERT_FILE on Linux)")
 
 
 def _bundle_in_use(app_env: Mapping[str, str], environ: Mapping[str, str]) -> str | None:
@@ -84,9 +100,10 @@ def _bundle_in_use(app_env: Mapping[str, str], environ: Mapping[str, str]) -> st
 def explained(message: str, output: str, profile: AppProfile | None,
               environ: Mapping[str, str] = os.environ) -> str:
     """``message``, which quotes ``output``, with :func:`known_cause`'s line under it when
-    ``output`` shows a known cause (``profile``: the app's, ``None`` before it is read)."""
+    ``output`` shows a known cause (``profile``: the app's, ``None`` before it is read), unless
+    ``message`` says it already (an app that did not start: :meth:`AppStartError.explained`)."""
     if profile is None:
         return message
     cause = known_cause(output, https=profile.provider.https, app_env=profile.app.env,
                         environ=environ)
-    return message if cause is None else f"{message}\n{cause}"
+    return message if cause is None or cause in message else f"{message}\n{cause}"

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     import ssl
 
     from scenarios.app.orphan_guard import OrphanGuard
+    from scenarios.app.profile import AppProfile
 
 __all__ = ["AppProcess", "AppRefusedSettings", "AppStartError", "answers", "exit_description",
            "interrupted_by", "probe", "start_command", "stop_starting", "with_output"]
@@ -76,19 +77,33 @@ class AppStartError(RuntimeError):
     :data:`OUTPUT_TAIL_LINES`; ``still_starting``: its command still ran when its ``timeout``
     was up, its ready URL unanswered (an app slow to start, or not listening where probed)."""
 
-    def __init__(self, message: str, output: str = "", *, still_starting: bool = False) -> None:
+    def __init__(self, message: str, output: str = "", *, still_starting: bool = False,
+                 cause: str | None = None) -> None:
         self.message, self.output, self.still_starting = message, output, still_starting
-        super().__init__(with_output(message, output))
+        self.cause = cause
+        super().__init__(with_output(message, output) + (f"\n{cause}" if cause else ""))
 
     def hinted(self, hint: str | None) -> AppStartError:
         """The same error with ``hint`` after its message (itself when there is none)."""
         return self if hint is None else AppStartError(
-            f"{self.message}; {hint}", self.output, still_starting=self.still_starting)
+            f"{self.message}; {hint}", self.output, still_starting=self.still_starting,
+            cause=self.cause)
 
     def masked(self, hide: Callable[[str], str]) -> AppStartError:
         """The same error with ``hide`` applied to its message and the app's output."""
         return AppStartError(hide(self.message), hide(self.output),
-                             still_starting=self.still_starting)
+                             still_starting=self.still_starting, cause=self.cause)
+
+    def explained(self, profile: AppProfile) -> AppStartError:
+        """The same error with ``app check``'s hint on a known cause its output shows (an
+        untrusted CA, the ``{tenantid}`` issuer: :func:`~scenarios.app.output_causes.known_cause`)
+        on a line of its own after that output, so that a run's scenarios say it too."""
+        from scenarios.app.output_causes import known_cause
+
+        cause = known_cause(self.output, https=profile.provider.https, app_env=profile.app.env,
+                            environ=os.environ)
+        return self if cause is None else AppStartError(
+            self.message, self.output, still_starting=self.still_starting, cause=cause)
 
 
 class AppRefusedSettings(AppStartError):

@@ -332,7 +332,7 @@ class AppServer:
         except AppStartError as exc:
             raise exc.masked(self._masking(values)).hinted(
                 self._port_hint() or (self._timeout_hint() if exc.still_starting else None)
-            ) from None
+            ).explained(self.profile) from None
         self._running.callback(self.process.stop)
         if self._exit_watchers:
             self.process.watch(self._exited)

@@ -65,7 +65,8 @@ CHECKS: dict[str, Check] = {
         "OpenID Connect Core §2: sub is REQUIRED in an ID token",
         "PyJWT: jwt.decode(..., options={\"require\": [\"sub\", \"exp\", \"iat\"]}); Authlib: "
         "claims_options={\"sub\": {\"essential\": True}}; jose: jwtVerify(token, <key set>, "
-        "{requiredClaims: [\"sub\"]})"),
+        "{requiredClaims: [\"sub\"]}); go-oidc's Verify (2.1) checks no sub: refuse "
+        "idToken.Subject == \"\" after it"),
     "wrong_nonce": Check(
         _test("rp-nonce-invalid"),
         "OpenID Connect Core §3.1.3.7 (11): nonce must equal the value the app sent",
@@ -82,7 +83,9 @@ CHECKS: dict[str, Check] = {
     "userinfo_sub_mismatch": Check(
         _test("rp-userinfo-bad-sub-claim"),
         "OpenID Connect Core §5.3.2: the UserInfo answer's sub must equal the ID token's, "
-        "else none of its values may be used"),
+        "else none of its values may be used",
+        "go-oidc's Provider.UserInfo (2.1) compares no sub: drop its answer when "
+        "userInfo.Subject != idToken.Subject"),
 }
 """The checks of the faults the catalogue's ``failure.*`` token scenarios arm."""
 

@@ -14,6 +14,7 @@ and accepted an ID token carrying one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import parse_qsl, urlsplit
@@ -165,9 +166,18 @@ def used_userinfo_of_another(ctx: Ctx) -> str | None:
     shows that person: it took the answer's values, which OpenID Connect Core 1.0 §5.3.2
     forbids (an app on @fastify/oauth2's ``userinfo()`` never compares the two). ``None``
     otherwise."""
-    if not ctx.env.app.seen_signed_in(ctx.page) or not names_another_person(_shown(ctx)):
+    if not ctx.env.app.seen_signed_in(ctx.page) or not names_another_person(
+            shown := _shown(ctx)):
         return None
-    return (f"the app signed the user in as {ANOTHER_PERSON['name']}, whom the UserInfo "
+    other = ANOTHER_PERSON["name"]
+    who = f"signed the user in as {other}, whom"
+    if other.casefold() not in shown.casefold():  # a value of theirs beside the token's user
+        # (a Go app on go-oidc: the name from the ID token, the address from UserInfo)
+        value = re.search(rf"{ANOTHER_PERSON['given_name']}@[\w.-]+", shown, re.IGNORECASE)
+        held = f" ({value.group(0)})" if value else ""
+        who = (f"shows {ctx.env.people['alice'].name} with a value of {other}'s{held}, "
+               "whom")
+    return (f"the app {who} the UserInfo "
             "answer names under another sub than the ID token's: it used that answer's values "
             "without comparing its sub with the ID token's, which OpenID Connect Core 1.0 "
             "§5.3.2 forbids (drop such an answer, or refuse the sign-in); "

@@ -77,22 +77,33 @@ def _fetch_gap(requests: Iterable[Mapping[str, Any]]) -> float | None:
     return None if fetched is None or redeemed is None else max(0.0, redeemed - fetched)
 
 
+CACHED = ("go-oidc v2 keeps it as long as the answer's Cache-Control allows: the mock's says "
+          "max-age=86400, a day, as Entra's discovery answers do; go-oidc v3 fetches it again "
+          "for an unknown kid")
+"""A library that honours the key set's ``Cache-Control: max-age=86400, private`` (the mock's,
+as Entra's discovery answers, ``entra-id.md`` §1.4) looks for a new kid only in the keys it
+holds for a day: go-oidc v2's ``remoteKeySet`` (pquerna/cachecontrol) fetches again only within
+30 s of that expiry; v3 dropped the header and fetches for any kid it does not hold."""
+
+
 def _kept_old_keys(fetched: int, new_kid: str, gap: float | None = None) -> str:
     """Why an app that fetched the key set before a rotation, and not since, refused the
-    sign-in after it (passport-azure-ad keeps the key set it read for 30 minutes). When its
-    last fetch was less than :data:`THROTTLE_SECONDS` before that sign-in, it may instead be a
+    sign-in after it (passport-azure-ad keeps the key set it read for 30 minutes, go-oidc v2
+    as long as the answer's Cache-Control allows: :data:`CACHED`). When its last fetch was
+    less than :data:`THROTTLE_SECONDS` before that sign-in, it may instead be a
     library that fetches again for an unknown kid only after a pause (openid-client 5), which
     no scenario can wait out on the app's real clock: the message says so rather than that the
     app never fetches."""
     times = "once" if fetched == 1 else f"{fetched} times"
     held = (f"The app fetched the provider's key set {times} before the rotation and not again "
-            f"after it: it looked for the new kid {new_kid!r} in the keys it held")
+            f"after it: it looked for the new kid {new_kid!r} in the keys it held ({CACHED})")
     if gap is not None and gap < THROTTLE_SECONDS:
         held = (f"The app fetched the provider's key set {times} before the rotation, the last "
                 f"time {gap:.0f} s before this sign-in, and not again after it: it looked for "
                 f"the new kid {new_kid!r} in the keys it held, either because it keeps its key "
-                "set (passport-azure-ad: 30 minutes) or because it fetches it again for an "
-                "unknown kid at most once in a while (openid-client 5: once a minute; jose's "
+                f"set (passport-azure-ad: 30 minutes; {CACHED}) or because it fetches it "
+                "again for an unknown kid at most once in a while (openid-client 5: once a "
+                "minute; jose's "
                 "createRemoteJWKSet: once in 30 s), a pause this scenario cannot wait out on "
                 "the app's real clock (such an app refuses sign-ins for that pause at most "
                 "after a rollover)")

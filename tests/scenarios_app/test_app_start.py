@@ -58,6 +58,26 @@ def test_what_an_app_printed_before_it_failed_is_masked(tmp_path: Path) -> None:
     assert SECRET not in printed and token not in printed
 
 
+def test_an_app_that_stops_on_a_known_cause_is_told_its_fix_in_a_run_too(
+        tmp_path: Path) -> None:
+    """A Go app on go-oidc that does not trust the mock's CA stops as it starts, with Go's
+    words: the error a run's scenarios report carries the hint ``app check`` gives under the
+    output, once (app check's own hint is not added to it again)."""
+    from scenarios.app.output_causes import explained
+
+    said = "Get https://localhost:1/t/v2.0: x509: certificate signed by unknown authority"
+    profile = parse_profile(f'[app]\ncommand = "echo {said}; exit 1"\n' + SECTIONS,
+                            path=tmp_path / "app.toml")
+    with AppServer(profile, plan_address(profile), workdir=tmp_path) as server, \
+            pytest.raises(AppStartError) as caught:
+        server.start({"base_url": server.base_url})
+    printed = str(caught.value)
+    last = printed.splitlines()[-1]
+    assert last.startswith("hint: the app does not trust the mock's certificate"), printed
+    assert "x509: certificate signed by unknown authority" in printed, printed
+    assert explained(printed, caught.value.output, profile).count("hint:") == 1
+
+
 APP_BESIDE = """\
 def create(launch):
     from starlette.applications import Starlette

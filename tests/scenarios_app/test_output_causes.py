@@ -55,7 +55,7 @@ def test_a_ca_bundle_variable_the_profile_sets_to_the_ca_is_not_blamed() -> None
     assert _cause(UNTRUSTED, app_env=app_env, environ=CI_IMAGE) == (
         "hint: the app does not trust the mock's certificate, though [app.env] hands it "
         "{ca_file}: check that its HTTP client is given that file (Node reads "
-        "NODE_EXTRA_CA_CERTS only as it starts)")
+        "NODE_EXTRA_CA_CERTS only as it starts, Go SSL_CERT_FILE at its first TLS connection)")
 
 
 def test_a_curl_ca_bundle_requests_does_not_read_is_not_blamed() -> None:
@@ -73,8 +73,37 @@ def test_an_app_given_no_ca_is_told_to_take_it() -> None:
     assert _cause(UNTRUSTED) == (
         "hint: the app does not trust the mock's certificate: hand it {ca_file} (the mock's CA) "
         "in [app.env] and have its HTTP client trust that file (httpx and Python's ssl read "
-        "SSL_CERT_FILE, requests REQUESTS_CA_BUNDLE, Node NODE_EXTRA_CA_CERTS)")
+        "SSL_CERT_FILE, requests REQUESTS_CA_BUNDLE, Node NODE_EXTRA_CA_CERTS, Go's net/http "
+        "SSL_CERT_FILE on Linux)")
+
+
+GO_UNTRUSTED = (
+    '2026/12/07 23:44:29 Get "https://localhost:36265/t/v2.0/.well-known/openid-configuration":'
+    " x509: certificate signed by unknown authority")
+
+
+def test_a_go_app_that_does_not_trust_the_ca_is_told_to_take_it() -> None:
+    """go-oidc's ``NewProvider`` (Go's net/http) refuses the mock's certificate in Go's words,
+    which a Go app prints as it stops: the hint names SSL_CERT_FILE, which Go reads on Linux;
+    from Go 1.20 the words come after ``tls: failed to verify certificate:``."""
+    for output in (GO_UNTRUSTED, GO_UNTRUSTED.replace("x509:", "tls: failed to verify "
+                                                      "certificate: x509:")):
+        assert "Go's net/http SSL_CERT_FILE" in (_cause(output) or ""), output
+    assert "though [app.env] hands it {ca_file}" in (
+        _cause(GO_UNTRUSTED, app_env={"SSL_CERT_FILE": "{ca_file}"}) or "")
 
 
 def test_other_output_has_no_hint() -> None:
     assert _cause("fatal: cannot serve /login\nKeyError: 'OIDC_AUTHORITY'") is None
+
+
+def test_a_go_app_stopped_by_the_template_issuer_of_organizations_is_told_why() -> None:
+    """go-oidc's NewProvider compares the discovery document's issuer with the URL it was
+    given, and /organizations names Entra's {tenantid} template there (as Entra does): the app
+    stops as it starts, and the hint names the tenant's issuer, or skipping that comparison."""
+    output = ('2026/12/07 23:44:18 oidc: issuer did not match the issuer returned by provider, '
+              'expected "https://localhost:35829/organizations/v2.0" got '
+              '"https://localhost:35829/{tenantid}/v2.0"')
+    hint = _cause(output) or ""
+    assert hint.startswith("hint: the app compares the discovery document's issuer"), hint
+    assert "({authority}/v2.0)" in hint and "oidc.InsecureIssuerURLContext" in hint, hint

@@ -7,7 +7,7 @@ from typing import Any, cast
 
 import pytest
 
-from scenarios.catalogue.accepted_token import CHECKS, accepted_token
+from scenarios.catalogue.accepted_token import CHECKS, accepted_token, missing_check
 from scenarios.live import LiveStack
 
 
@@ -81,3 +81,18 @@ def test_a_node_app_is_told_how_jose_makes_the_check(fault: str, how: str) -> No
     Node apps mostly make with jose (6.x option names, from its source): a hint for Python
     libraries alone tells their authors nothing they can use."""
     assert how in CHECKS[fault].how, CHECKS[fault].how
+
+
+def test_a_go_app_is_told_go_oidc_leaves_the_sub_to_it() -> None:
+    """go-oidc's IDTokenVerifier.Verify (2.1, as Debian ships it) checks iss, aud, exp and the
+    signature but never that sub is there: a Go app that signed alice in on a token without
+    one is told the check is its own to make."""
+    assert 'go-oidc\'s Verify (2.1) checks no sub: refuse idToken.Subject == ""' in (
+        CHECKS["missing_sub"].how), CHECKS["missing_sub"].how
+
+
+def test_a_go_app_is_told_go_oidc_s_userinfo_compares_no_sub() -> None:
+    """go-oidc's Provider.UserInfo (2.1) returns the answer as it came, its Subject never
+    compared with an ID token's: that check is the app's."""
+    assert "go-oidc's Provider.UserInfo (2.1) compares no sub" in (
+        missing_check("userinfo_sub_mismatch") or "")

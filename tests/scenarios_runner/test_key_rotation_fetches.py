@@ -77,5 +77,14 @@ def test_a_fetch_seconds_before_may_be_a_library_pausing_between_fetches() -> No
     for plain in (_kept_old_keys(1, "k2", 600.0), _kept_old_keys(1, "k2")):
         assert plain.startswith("The app fetched the provider's key set once before the "
                                 "rotation and not again after it: it looked for the new kid "
-                                "'k2' in the keys it held. An app must fetch"), plain
+                                "'k2' in the keys it held (go-oidc v2 keeps"), plain
         assert "openid-client" not in plain, plain
+
+
+def test_a_library_keeping_the_key_set_as_its_cache_control_allows_is_named() -> None:
+    """go-oidc v2 (Debian's 2.1) honours the key set's Cache-Control, max-age=86400 as the
+    mock (and Entra's discovery) send it, and fetches it again only near that expiry: both
+    messages name it, and v3, which fetches again for an unknown kid."""
+    for message in (_kept_old_keys(1, "k2", 1.0), _kept_old_keys(1, "k2", 600.0)):
+        assert "go-oidc v2 keeps it as long as the answer's Cache-Control allows" in message
+        assert "max-age=86400" in message and "go-oidc v3 fetches it again" in message
