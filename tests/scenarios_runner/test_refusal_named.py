@@ -325,7 +325,7 @@ def test_a_provider_page_that_never_came_gets_the_cause(provider: AppClient,
     did_not_appear = ("the provider's sign-in page did not appear: the browser shows HTTP 500 "
                       "at http://127.0.0.1/login ('Sign-in failed') instead")
 
-    def not_there(page: object, person: object) -> None:
+    def not_there(page: object, person: object, driver: object = None) -> None:
         raise AssertionError(did_not_appear)
 
     monkeypatch.setattr(flows, "sign_in_at_idp", not_there)
@@ -345,7 +345,7 @@ def test_a_single_tenant_app_refused_at_common_is_told_of_its_registration(
                "multi-tenant application. (HTTP 400 at http://localhost/common/oauth2/v2.0/"
                "authorize?…, 'Sign in') instead")
 
-    def not_there(page: object, person: object) -> None:
+    def not_there(page: object, person: object, driver: object = None) -> None:
         raise AssertionError(refused)
 
     monkeypatch.setattr(flows, "sign_in_at_idp", not_there)
