@@ -315,13 +315,13 @@ def _naming_refusal(stack: LiveStack, message: str, *, signing_in: bool = False,
     return with_sign_in_cause(message, entries, output, getattr(stack.app, "profile", None))
 
 
-def sign_in_at_provider(page: Page, stack: LiveStack, person: Person) -> None:
-    """:func:`sign_in_at_idp` after the browser followed a sign-in URL; when the provider's
-    pages do not come (the app answered with an error page of its own), the message says what
-    the provider had refused the app, or why the app may have refused to start the sign-in
-    (:func:`~scenarios.refusals.with_sign_in_cause`)."""
+def sign_in_at_provider(page: Page, stack: LiveStack, person: Person,
+                        driver: EntraDriver | None = None) -> None:
+    """:func:`sign_in_at_idp` (with ``driver``) after a sign-in URL; when the provider's pages
+    do not come (the app's own error page instead), the message says what the provider refused
+    the app, or why the app may have refused to start it (:func:`.refusals.with_sign_in_cause`)."""
     try:
-        sign_in_at_idp(page, person)
+        sign_in_at_idp(page, person, driver)
     except AssertionError as exc:
         message = exc.fitting(stack) if isinstance(exc, NoSignInPage) else str(exc)
         raise AssertionError(_naming_refusal(stack, message, signing_in=True)) from exc

@@ -82,6 +82,23 @@ def _answer_words(entry: Mapping[str, Any]) -> str | None:
     return f"{error}: {description}" if description else error
 
 
+_NO_ROUTE = {"error": {"code": "NotFound", "message": "Not Found"}}
+"""The mock's answer to a path none of its routes serves (:func:`mock_idp.app._http_error`)."""
+
+
+def _unserved(entry: Mapping[str, Any]) -> str | None:
+    """What to say of a request to a path the provider serves nothing at (an endpoint URL
+    written by hand, e.g. UserInfo guessed as ``{authority}/oauth2/v2.0/userinfo``, which Entra
+    does not have), else ``None``: its answer, "NotFound: Not Found", names neither the path
+    nor where the endpoint is."""
+    response = entry.get("response")
+    if entry.get("status") != 404 or not isinstance(response, Mapping) \
+            or response.get("json") != _NO_ROUTE:
+        return None
+    return (f"HTTP 404: the provider serves nothing at {str(entry.get('path', ''))[:120]} "
+            "(take each endpoint from its discovery document)")
+
+
 def _no_photo(entry: Mapping[str, Any]) -> bool:
     """Whether ``entry`` is Graph's answer for a user without a profile photo (404
     ``ImageNotFound``: "If no photo exists, the operation returns 404 Not Found",
@@ -135,7 +152,7 @@ def first_refusal(entries: Iterable[Mapping[str, Any]]) -> tuple[str, str] | Non
         failed = isinstance(status, int) and status >= 400 and not _no_photo(entry)
         if not failed and not faults:
             continue
-        words = _answer_words(entry) if failed else None
+        words = (_unserved(entry) or _answer_words(entry)) if failed else None
         if words is None and faults:
             kind, effect = faults[0]
             words = f"{effect} (fault {kind})"

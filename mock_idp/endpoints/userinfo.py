@@ -114,7 +114,14 @@ async def v1_userinfo(request: Request) -> Response:
     return await userinfo(request, graph=False)
 
 
+GRAPH_HOST_USERINFO = "/graph/oidc/userinfo"
+"""UserInfo under the mock's Graph base (``{graph_url}``) as well: Entra's discovery document
+names ``https://graph.microsoft.com/oidc/userinfo``, Graph's host and not the login host
+(learn.microsoft.com/entra/identity-platform/userinfo), so apps configured by hand (e.g.
+mozilla-django-oidc's ``OIDC_OP_USER_ENDPOINT``) write it from their Graph base."""
+
 routes: list[BaseRoute] = [
     Route("/oidc/userinfo", graph_userinfo, methods=["GET", "POST"]),
+    Route(GRAPH_HOST_USERINFO, graph_userinfo, methods=["GET", "POST"]),
     Route("/{tenant}/openid/userinfo", v1_userinfo, methods=["GET", "POST"]),
 ]

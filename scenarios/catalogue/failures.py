@@ -251,7 +251,7 @@ def other_organization(ctx: Ctx) -> None:
         zed = stack.add_other_organization()
     with ctx.step("zed follows the sign-in URL and signs in at the provider"):
         open_sign_in(page, stack, stack.app.sign_in_url())
-        EntraDriver().sign_in(page, zed.upn, zed.password)  # consents if asked
+        sign_in_at_provider(page, stack, zed)  # consents if asked
     with ctx.step("zed is not signed in to the app"):
         zed_signed_out(page, stack)
     with ctx.step("the provider's error page, or the app's failure page"):
@@ -364,7 +364,7 @@ def user_cancels(ctx: Ctx) -> None:
         stack.set_assignment_required(False)
     with ctx.step("follow the sign-in URL and sign in: the provider asks for consent"):
         open_sign_in(page, stack, stack.app.sign_in_url())
-        sign_in_at_idp(page, stack.people["alice"], EntraDriver(accept_consent=False))
+        sign_in_at_provider(page, stack, stack.people["alice"], EntraDriver(accept_consent=False))
         consent = IdpConsentPage(page)
         expect(consent.heading).to_be_visible()
     with ctx.step("press Cancel"):
@@ -390,7 +390,7 @@ def needs_admin_approval(ctx: Ctx) -> None:
         assert stack.revoke_consent(), "the app had no consent grant to remove"
     with ctx.step("alice signs in: the provider says an administrator must approve the app"):
         open_sign_in(page, stack, stack.app.sign_in_url())
-        sign_in_at_idp(page, stack.people["alice"], EntraDriver(accept_consent=False))
+        sign_in_at_provider(page, stack, stack.people["alice"], EntraDriver(accept_consent=False))
         approval = IdpNeedAdminPage(page)
         expect(approval.heading).to_be_visible()
         expect(approval.code).to_have_text("90094")

@@ -125,6 +125,8 @@ def dropped_userinfo(ctx: Ctx) -> bool:
     names_who = any(f"{{{key}}}" in (signed_in.text or "") for key in ("name", "email", "upn"))
     if not (names_who or {"name", "email"} & set(signed_in.me_json)):
         return False
+    if names_another_person(_shown(ctx)):  # at once: else alice's name is waited for in vain
+        return False
     noted = set(app.addressless)
     try:
         app.expect_signed_in(page, ctx.env.people["alice"])

@@ -19,7 +19,8 @@ def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-@pytest.mark.parametrize("path", ["/oidc/userinfo", f"/{TENANT}/openid/userinfo"])
+@pytest.mark.parametrize("path", ["/oidc/userinfo", "/graph/oidc/userinfo",
+                                  f"/{TENANT}/openid/userinfo"])
 def test_userinfo_for_a_user_token(client: AppClient, path: str) -> None:
     body = tokens_for(client)
     response = client.get(path, headers=_bearer(body["access_token"]))
@@ -56,6 +57,13 @@ def test_graph_userinfo_needs_openid_among_the_scopes(client: AppClient) -> None
     assert 'error="insufficient_scope"' in response.headers["www-authenticate"]
     assert response.json()["error"]["code"] == "Authorization_RequestDenied"
     assert client.get(f"/{TENANT}/openid/userinfo", headers=_bearer(token)).status_code == 200
+
+
+def test_graph_base_userinfo_is_graphs(client: AppClient) -> None:
+    """``{graph_url}/oidc/userinfo`` (Entra's ``https://graph.microsoft.com/oidc/userinfo``,
+    written from the Graph base by hand) is Graph's UserInfo: it too needs ``openid``."""
+    token = tokens_for(client, scope="User.Read", nonce=None)["access_token"]
+    assert client.get("/graph/oidc/userinfo", headers=_bearer(token)).status_code == 403
 
 
 def test_userinfo_by_post(client: AppClient) -> None:

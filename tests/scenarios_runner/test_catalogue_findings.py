@@ -331,6 +331,24 @@ def test_an_app_on_organizations_that_reads_me_from_graph_lets_another_organizat
     assert "a user of another organization got in" in message, verdicts
 
 
+def test_a_single_tenant_app_on_organizations_is_told_why_in_every_sign_in_scenario(
+        tmp_path: Path) -> None:
+    """An app registered for one organization that signs in through ``/organizations`` (a
+    mozilla-django-oidc app given Entra's endpoints from ``.../organizations``) meets Entra's
+    AADSTS50194 at the authorization endpoint: the scenarios that sign in with a driver of
+    their own (consent cancelled, consent blocked, another organization's user) say why and
+    what to change, as first-login does, not only the provider's error."""
+    profile = tiny_profile(tmp_path, authority="{idp_url}/organizations")
+    only = ("failure.user-cancels", "failure.needs-admin-approval",
+            "failure.other-organization")
+    verdicts = _verdicts(profile, only, tmp_path / "orgs-single")
+    for scenario_id in only:
+        status, message = verdicts[scenario_id]
+        assert status == "failed", verdicts
+        assert "the app signs in through /organizations, which Entra refuses for an app " \
+               "registered for one organization (AADSTS50194)" in message, verdicts
+
+
 def test_an_app_that_keeps_its_first_key_set_is_told_it_never_fetched_it_again(
         tmp_path: Path) -> None:
     """An app that holds the key set it read first (passport-azure-ad keeps its for 30

@@ -18,6 +18,7 @@ import pytest
 
 from scenarios.catalogue.id_token_source import (
     asked_no_id_token,
+    dropped_userinfo,
     from_token_endpoint_over_plain_http,
     from_token_endpoint_over_tls,
     naming_graph_reader,
@@ -239,3 +240,17 @@ def test_a_userinfo_failure_is_left_as_it_is_though_the_app_read_graph_me() -> N
     stack = _stack("http", _asked("openid User.Read"), TOKEN, _graph_me())
     assert _graph_failure(stack, signed_in=True, fault="userinfo_sub_mismatch") == (
         "the failure page did not appear")
+
+
+def test_an_app_showing_the_other_person_is_not_waited_on_for_alice() -> None:
+    """An app that took the spoiled UserInfo (mozilla-django-oidc does) shows Mallory Moss:
+    that it did not drop the answer is read at once, not after waiting the whole timeout for
+    alice's name, which never comes (10 s of each such app's failure.userinfo-sub-mismatch)."""
+    waited: list[object] = []
+    profile = SimpleNamespace(signed_in=SimpleNamespace(text="{name}", me_json={}, me_url=None))
+    app = SimpleNamespace(profile=profile, addressless=set(),
+                          expect_signed_in=lambda page, person: waited.append(person))
+    page = SimpleNamespace(inner_text=lambda selector: "Account / Signed in as Mallory Moss")
+    ctx = SimpleNamespace(env=SimpleNamespace(app=app, people={"alice": "alice"}), page=page)
+    assert dropped_userinfo(cast(Any, ctx)) is False
+    assert waited == []

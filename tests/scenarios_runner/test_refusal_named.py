@@ -130,6 +130,18 @@ def test_an_instance_discovery_the_provider_refused_is_named(provider: AppClient
                                      "AADSTS50049: Unknown or invalid instance.")
 
 
+def test_a_request_to_a_path_the_provider_does_not_serve_names_the_path(provider: AppClient
+                                                                       ) -> None:
+    # mozilla-django-oidc takes its UserInfo URL by hand (OIDC_OP_USER_ENDPOINT); one guessed
+    # beside the token endpoint is answered "NotFound: Not Found", which named nothing.
+    guessed = f"/{DEFAULT_TENANT_ID}/oauth2/v2.0/userinfo"
+    assert provider.get(guessed, headers={"Authorization": "Bearer x"}).status_code == 404
+    logged = provider.get("/_mock/requests").json()["requests"]
+    assert first_refusal(logged) == (
+        "UserInfo request", f"HTTP 404: the provider serves nothing at {guessed} (take each "
+        "endpoint from its discovery document)")
+
+
 def test_a_user_without_a_photo_is_no_refusal(provider: AppClient) -> None:
     # Auth.js's Entra provider reads the user's photo at every sign-in, and goes on without
     # one: a scenario that failed later (a replayed callback in another browser) was said to
@@ -313,7 +325,7 @@ def test_a_provider_page_that_never_came_gets_the_cause(provider: AppClient,
     did_not_appear = ("the provider's sign-in page did not appear: the browser shows HTTP 500 "
                       "at http://127.0.0.1/login ('Sign-in failed') instead")
 
-    def not_there(page: object, person: object) -> None:
+    def not_there(page: object, person: object, driver: object = None) -> None:
         raise AssertionError(did_not_appear)
 
     monkeypatch.setattr(flows, "sign_in_at_idp", not_there)
@@ -333,7 +345,7 @@ def test_a_single_tenant_app_refused_at_common_is_told_of_its_registration(
                "multi-tenant application. (HTTP 400 at http://localhost/common/oauth2/v2.0/"
                "authorize?…, 'Sign in') instead")
 
-    def not_there(page: object, person: object) -> None:
+    def not_there(page: object, person: object, driver: object = None) -> None:
         raise AssertionError(refused)
 
     monkeypatch.setattr(flows, "sign_in_at_idp", not_there)
