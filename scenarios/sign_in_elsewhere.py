@@ -19,7 +19,7 @@ from scenarios.failure_query import query_shown
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-__all__ = ["sign_in_elsewhere"]
+__all__ = ["sign_in_control_shown", "sign_in_elsewhere"]
 
 READ_MS = 500
 """How long the page may take to say which control it shows."""
@@ -65,9 +65,8 @@ def sign_in_elsewhere(page: Page) -> str:
                     "sign-in URL opened (MSAL.js: loginRedirect rather than loginPopup, "
                     "https://learn.microsoft.com/entra/identity-platform/scenario-spa-sign-in; "
                     "oidc-client-ts: signinRedirect rather than signinPopup)")
-        try:
-            found = page.wait_for_function(_CONTROL_JS, timeout=READ_MS).json_value()
-        except Exception:  # no such control, or a page that cannot be read
+        found = sign_in_control_shown(page)
+        if found is None:
             return ""
         kind, text = found
         return (f"; the page waits for a click on its {text!r} {kind}: a sign-in URL must send "
@@ -78,6 +77,17 @@ def sign_in_elsewhere(page: Page) -> str:
                 "by itself, and a partner launch URL is never clicked through: partner-app SSO "
                 "starts at once)")
     return ""
+
+
+def sign_in_control_shown(page: Page) -> tuple[str, str] | None:
+    """The kind (``"button"`` or ``"link"``) and name of the first visible control on ``page``
+    named like "Sign in" or "Log on" (a link to the page itself aside), else ``None``; waits
+    :data:`READ_MS` at most for one to show."""
+    try:
+        kind, text = page.wait_for_function(_CONTROL_JS, timeout=READ_MS).json_value()
+    except Exception:  # no such control, or a page that cannot be read
+        return None
+    return str(kind), str(text)
 
 
 def _opened_by(other: Page, page: Page) -> bool:
