@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 
     from scenarios.live import LiveStack
 
-__all__ = ["Control", "NoSignInPage", "click_advice", "sign_in_elsewhere",
-           "why_not_shown"]
+__all__ = ["Control", "NoSignInPage", "click_advice", "sign_in_control_shown",
+           "sign_in_elsewhere", "why_not_shown"]
 
 READ_MS = 500
 """How long the page may take to say which control it shows."""
@@ -96,14 +96,13 @@ def why_not_shown(page: Page, stack: LiveStack | None = None) -> tuple[str, Cont
                     "sign-in URL opened (MSAL.js: loginRedirect rather than loginPopup, "
                     "https://learn.microsoft.com/entra/identity-platform/scenario-spa-sign-in; "
                     "oidc-client-ts: signinRedirect rather than signinPopup)"), None
-        try:
-            kind, text = page.wait_for_function(_CONTROL_JS, timeout=READ_MS).json_value()
-        except Exception:  # no such control, or a page that cannot be read
+        found = sign_in_control_shown(page)
+        if found is None:
             return "", None
         if stack is None:
-            return click_advice((kind, text)), (kind, text)
-        return (click_advice((kind, text), stack.app.profile.sign_in.control,
-                             clicked=stack.sign_in_clicked), (kind, text))
+            return click_advice(found), found
+        return (click_advice(found, stack.app.profile.sign_in.control,
+                             clicked=stack.sign_in_clicked), found)
     return "", None
 
 
@@ -134,6 +133,17 @@ def click_advice(waiting: Control, named: str | None = None, *, clicked: bool = 
             "the sign-in by itself (a redirect to the provider, or to a sign-in page that sends "
             "the browser on without a click), and a partner launch URL is never clicked "
             "through: partner-app SSO starts at once")
+
+
+def sign_in_control_shown(page: Page) -> Control | None:
+    """The kind (``"button"`` or ``"link"``) and name of the first visible control on ``page``
+    named like "Sign in" or "Log on" (a link to the page itself aside), else ``None``; waits
+    :data:`READ_MS` at most for one to show."""
+    try:
+        kind, text = page.wait_for_function(_CONTROL_JS, timeout=READ_MS).json_value()
+    except Exception:  # no such control, or a page that cannot be read
+        return None
+    return str(kind), str(text)
 
 
 def _opened_by(other: Page, page: Page) -> bool:

@@ -26,10 +26,10 @@ from scenarios.flows import (
     sign_in_at_idp,
     sign_out_at_idp,
 )
-from scenarios.goto import open_sign_in
 from scenarios.live import LiveStack, Person
-from scenarios.pages import IdpSignedOutPage, IdpUsernamePage
+from scenarios.pages import IdpSignedOutPage
 from scenarios.protocol_view.names import is_authorize
+from scenarios.sign_in_asked import expect_sign_in_asked
 from scenarios.sign_out_wait import (
     at_provider,
     end_session_requests,
@@ -53,13 +53,6 @@ def platform_address(person: Person) -> str:
     found by ``installation_id`` and ``user_id`` (the partner-sso.md reference, b.7): an app
     must not need the address to match one it holds."""
     return f"{person.name.lower().replace(' ', '.')}@platform-accounts.example"
-
-
-def _expect_sign_in_asked(page: Page, stack: LiveStack) -> None:
-    """Opening the app needs the provider's sign-in page again (no app session left)."""
-    protected = stack.app.protected_urls()
-    open_sign_in(page, stack, protected[0] if protected else stack.app.sign_in_url())
-    expect(IdpUsernamePage(page).heading).to_be_visible()
 
 
 @scenario(
@@ -188,7 +181,7 @@ def backchannel(ctx: Ctx) -> None:
         assert stack.notifications("frontchannel") == [], "a front-channel frame was used"
     with ctx.step("the app's session has ended: the app asks the IdP to sign in again"):
         expect_signed_out(page, stack, why=" after the back-channel logout")
-        _expect_sign_in_asked(page, stack)
+        expect_sign_in_asked(page, stack)
 
 
 @scenario(
@@ -233,7 +226,7 @@ def frontchannel(ctx: Ctx) -> None:
         assert note["loaded_at"], f"the frame never reported loading: {note}"
     with ctx.step("the app's session has ended: the app asks the IdP to sign in again"):
         expect_signed_out(page, stack, why=_frontchannel_why(answered))
-        _expect_sign_in_asked(page, stack)
+        expect_sign_in_asked(page, stack)
 
 
 def _frontchannel_why(answered: list[int]) -> str:
@@ -297,7 +290,7 @@ def rp_initiated(ctx: Ctx) -> None:
     with ctx.step("the app's session has ended"):
         expect_signed_out(page, stack)
     with ctx.step("the next visit shows the IdP sign-in page: the IdP session ended too"):
-        _expect_sign_in_asked(page, stack)
+        expect_sign_in_asked(page, stack)
         sign_in_at_idp(page, alice)
         expect_signed_in(page, stack, alice)
 
