@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 __all__ = [
+    "EARLY_IAT",
     "AADSTS_ADMIN_HINTS",
     "AADSTS_TOKEN_URL_HINTS",
     "AlgNotAllowed",
@@ -79,13 +80,27 @@ _NOT_THIS_TENANT = (
     "its Authorization URI) names the same tenant as its other URLs.")
 
 
-def clock_hint(ahead: float | None = None, leeway: float | None = None) -> str:
+EARLY_IAT = 300
+"""Seconds before it issues an ID token that a provider may date it (``iat``, ``nbf``): Entra
+dates its tokens five minutes early, for relying parties whose clocks lag (Microsoft Learn's
+sample ID tokens end 3900 s after their ``iat`` for a one-hour lifetime; openid/AppAuth-iOS
+#264). A token that arrives dated that much before this server's present says nothing of the
+clocks."""
+
+
+def clock_hint(ahead: float | None = None, leeway: float | None = None, *,
+               early: float = 0.0) -> str:
     """What an administrator can do about an ID token dated by another clock. ``ahead``: by
-    about how many seconds the provider's clock is ahead of this server's (negative: behind);
-    ``leeway``: the difference tolerated, in seconds."""
+    about how many seconds the provider's clock is ahead of this server's (negative: behind),
+    read from a date the provider gave the token; ``early``: how many seconds before its present
+    it may have put that date (:data:`EARLY_IAT` for ``iat`` and ``nbf``), so that the clocks
+    differ by ``ahead`` to ``ahead + early``; ``leeway``: the difference tolerated, in
+    seconds."""
     by = "differ"
     if ahead is not None:
-        by = (f"differ by about {abs(ahead):.0f} seconds (the provider's is "
+        low, high = sorted((abs(ahead), abs(ahead + early)))
+        size = f"{low:.0f}" if round(high) == round(low) else f"{low:.0f} to {high:.0f}"
+        by = (f"differ by about {size} seconds (the provider's is "
               f"{'ahead' if ahead > 0 else 'behind'})")
     tolerated = f"the {leeway:.0f} seconds tolerated" if leeway is not None else "the leeway"
     return (f"This server's clock and the identity provider's {by}, more than {tolerated}. "
@@ -195,14 +210,6 @@ class IdTokenExpired(LoginError):
         "provider gives its ID tokens too short a lifetime.")
 
 
-EARLY_IAT = 300
-"""Seconds before it issues an ID token that a provider may date it (``iat``, ``nbf``): Entra
-dates its tokens five minutes early, for relying parties whose clocks lag (Microsoft Learn's
-sample ID tokens end 3900 s after their ``iat`` for a one-hour lifetime; openid/AppAuth-iOS
-#264). A token that arrives dated that much before this server's present says nothing of the
-clocks."""
-
-
 def expired_hint(iat: float | None, now: float, leeway: float) -> str:
     """What an administrator can do about an ID token that arrived too old, by its ``iat``.
     It came straight from the token endpoint, which dates it as it issues it, or up to
@@ -217,8 +224,8 @@ def expired_hint(iat: float | None, now: float, leeway: float) -> str:
                 "it no lifetime left by the time it arrived (exp, in the detail): the clocks "
                 "agree; the provider's ID token lifetime is too short.")
     return (f"The provider dated the ID token (iat) about {now - iat:.0f} seconds before it "
-            "arrived from its token endpoint, which issues it as it answers. "
-            + clock_hint(iat - now, leeway))
+            "arrived from its token endpoint, which dates it as it answers or up to five "
+            "minutes before (as Entra does). " + clock_hint(iat - now, leeway, early=EARLY_IAT))
 
 
 class IdTokenNotYetValid(LoginError):

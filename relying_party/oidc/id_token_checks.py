@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .discovery import TENANT_PLACEHOLDER
 from .errors import (
+    EARLY_IAT,
     AlgNotAllowed,
     AtHashMismatch,
     AtHashMissing,
@@ -139,9 +140,10 @@ def check_exp(claims: Mapping[str, Any], ctx: TokenContext) -> None:
             admin_hint=expired_hint(iat, ctx.now.timestamp(), ctx.leeway.total_seconds()))
 
 
-def _clock_hint(provider_now: float, ctx: TokenContext) -> str:
-    """The clocks' difference, from a claim the provider set to its own present."""
-    return clock_hint(provider_now - ctx.now.timestamp(), ctx.leeway.total_seconds())
+def _clock_hint(dated: float, ctx: TokenContext) -> str:
+    """The clocks' difference, from a date (``iat``, ``nbf``) the provider set to its own
+    present or up to :data:`EARLY_IAT` seconds before it, as Entra dates its tokens."""
+    return clock_hint(dated - ctx.now.timestamp(), ctx.leeway.total_seconds(), early=EARLY_IAT)
 
 
 def check_nbf(claims: Mapping[str, Any], ctx: TokenContext) -> None:
