@@ -60,7 +60,7 @@ def known_cause(output: str, *, https: bool, app_env: Mapping[str, str],
         return ("hint: MSAL asked login.microsoftonline.com for instance discovery of the "
                 "mock's authority, which is not Microsoft's: build the app's MSAL client with "
                 "instance_discovery=False and validate_authority=False")
-    if _TEMPLATE_ISSUER in output and "issuer" in output.lower():
+    if _refused_template_issuer(output):
         return ("hint: the app compares the discovery document's issuer with the URL it was "
                 "given, and the /common and /organizations documents name Entra's {tenantid} "
                 "template as their issuer, as Entra's do: an app for one organization takes its "
@@ -83,6 +83,15 @@ def known_cause(output: str, *, https: bool, app_env: Mapping[str, str],
             "mock's CA) in [app.env] and have its HTTP client trust that file (httpx and "
             "Python's ssl read SSL_CERT_FILE, requests REQUESTS_CA_BUNDLE, Node "
             "NODE_EXTRA_CA_CERTS, Go's net/http SSL_CERT_FILE on Linux)")
+
+
+def _refused_template_issuer(output: str) -> bool:
+    """Whether a line of ``output`` refuses the ``{tenantid}`` issuer: it names it, and an
+    issuer that does not match ("did not match", "does not match", "mismatch"). A line that
+    only quotes the discovery document (MSAL Python logs it at DEBUG) names the template and
+    ``issuer`` too, and an app that stops after it for another cause must not be told this."""
+    return any(_TEMPLATE_ISSUER in line and "issuer" in (low := line.lower()) and "match" in low
+               for line in output.splitlines())
 
 
 def _bundle_in_use(app_env: Mapping[str, str], environ: Mapping[str, str]) -> str | None:

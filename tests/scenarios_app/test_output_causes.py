@@ -107,3 +107,14 @@ def test_a_go_app_stopped_by_the_template_issuer_of_organizations_is_told_why() 
     hint = _cause(output) or ""
     assert hint.startswith("hint: the app compares the discovery document's issuer"), hint
     assert "({authority}/v2.0)" in hint and "oidc.InsecureIssuerURLContext" in hint, hint
+
+
+def test_a_logged_discovery_document_is_not_taken_for_the_issuer_refusal() -> None:
+    """An app that logs the /common discovery document (MSAL Python does at DEBUG), whose
+    issuer is the {tenantid} template, and then stops for another cause, is not told that it
+    compares that issuer."""
+    output = ("DEBUG:msal.authority:openid_config(\"https://localhost:35829/common/v2.0/"
+              ".well-known/openid-configuration\") = {'token_endpoint': 'https://localhost:35829"
+              "/common/oauth2/v2.0/token', 'issuer': 'https://localhost:35829/{tenantid}/v2.0'}\n"
+              "Traceback (most recent call last):\nKeyError: 'OIDC_CLIENT_SECRET'")
+    assert _cause(output) is None
