@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from scenarios.live import LiveStack
 
 __all__ = ["Control", "NoSignInPage", "click_advice", "sign_in_control_shown",
-           "sign_in_elsewhere", "why_not_shown"]
+           "why_not_shown"]
 
 READ_MS = 500
 """How long the page may take to say which control it shows."""
@@ -73,11 +73,6 @@ class NoSignInPage(AssertionError):
         if self.waiting is None or named is None:
             return str(self)
         return self.head + click_advice(self.waiting, named, clicked=stack.sign_in_clicked)
-
-
-def sign_in_elsewhere(page: Page) -> str:
-    """:func:`why_not_shown`'s clause."""
-    return why_not_shown(page)[0]
 
 
 def why_not_shown(page: Page, stack: LiveStack | None = None) -> tuple[str, Control | None]:
