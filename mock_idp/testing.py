@@ -51,6 +51,7 @@ from .testing_checks import (
     member_binds,
     path_segment,
     principal_path,
+    redirect_refusal,
 )
 from .testing_records import (
     MockIdpError,
@@ -446,10 +447,8 @@ class MockIdp:
         response = self.http.request(method, url, json=body)
         if response.status_code in expect:
             return response
-        if response.is_redirect or 300 <= response.status_code < 400:
-            location = response.headers.get("location")
-            raise MockIdpError(f"{method} {self.http.base_url.join(url)}: {response.status_code} "
-                               f"redirect to {location!r}, not the mock's answer")
+        if (moved := redirect_refusal(response)) is not None:
+            raise MockIdpError(moved)
         if response.is_error:
             raise MockIdpError(f"{method} {url}: {response.status_code} {response.text}")
         return response

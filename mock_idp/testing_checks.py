@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 from urllib.parse import quote
 
+import httpx
+
 from .clock import Clock
 from .clock_range import ClockRangeError, clock_target
 from .directory_roles import BUILT_IN
@@ -50,6 +52,18 @@ def graph_path(path: str) -> str:
     relative = path.lstrip("/")
     version, slash, rest = relative.partition("/")
     return rest if slash and version.casefold() == "v1.0" else relative
+
+
+def redirect_refusal(response: httpx.Response) -> str | None:
+    """What is wrong with ``response`` to a control or Graph call when it is a redirect (else
+    ``None``): those APIs redirect nothing, so a 3xx came from another server at the caller's
+    URL (or from a path the mock does not serve), not the change asked for. httpx follows no
+    redirect by default, so without this the 3xx would be taken for success."""
+    if not 300 <= response.status_code < 400:
+        return None
+    request = response.request
+    return (f"{request.method} {request.url}: {response.status_code} redirect to "
+            f"{response.headers.get('location')!r}, not the mock's answer")
 
 
 def app_path(client_id: str) -> str:

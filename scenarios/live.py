@@ -27,7 +27,7 @@ from mock_idp import MockClock
 from mock_idp.config import DEFAULT_TENANT_ID, REFERENCE_RP_CLIENT_ID
 from mock_idp.request_log import CALLER_HEADER
 from mock_idp.testing import RunningServer, path_segment
-from mock_idp.testing_checks import graph_path
+from mock_idp.testing_checks import graph_path, redirect_refusal
 from mock_idp.tls import ensure_tls_files
 from scenarios.app.adapter import ProfileAdapter
 from scenarios.app.profile import AppProfile, load_profile
@@ -132,6 +132,8 @@ class LiveStack:
 
     def _call(self, method: str, url: str, **kwargs: Any) -> Any:
         response = self.http.request(method, url, **kwargs)
+        if (moved := redirect_refusal(response)) is not None:  # a 3xx is no success here
+            raise StackError(moved)
         if response.status_code >= 400:
             raise StackError(f"{method} {url} -> {response.status_code}: {response.text[:500]}")
         return response.json() if response.content else None
@@ -193,9 +195,8 @@ class LiveStack:
         self.clock.advance(timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds))
 
     def arm_fault(self, kind: str, **fields: Any) -> dict[str, Any]:
-        result: dict[str, Any] = self._call("POST", self.idp_url("/_mock/faults"),
-                                            json={"kind": kind, **fields})
-        return result
+        return dict(self._call("POST", self.idp_url("/_mock/faults"),
+                               json={"kind": kind, **fields}))
 
     def clear_faults(self) -> None:
         self._call("DELETE", self.idp_url("/_mock/faults"))
@@ -242,10 +243,9 @@ class LiveStack:
         """The platform installs the app for the tenant: ``app.installed`` to its events URL;
         with ``trial_days``, the customer chose a trial, which starts once the app approves."""
         trial = {} if trial_days is None else {"trial_days": trial_days}
-        result: dict[str, Any] = self._call("POST", self.idp_url("/_mock/installations"), json={
+        return dict(self._call("POST", self.idp_url("/_mock/installations"), json={
             "app_id": self.client_id, "tenant": self.tenant_id,
-            "events_url": self.app.events_url, **trial})
-        return result
+            "events_url": self.app.events_url, **trial}))
 
     def provider_values(self) -> dict[str, str]:
         """The provider settings an app profile's templates name (see scenarios.app)."""

@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 import httpx
 
+from mock_idp.testing_checks import redirect_refusal
 from scenarios.protocol_view import ProtocolSources
 
 __all__ = ["MockControl", "SetupError"]
@@ -45,6 +46,8 @@ class MockControl:
             response = self._http.request(method, url, **kwargs)
         except httpx.HTTPError as exc:
             raise SetupError(f"{method} {url}: {exc}") from exc
+        if (moved := redirect_refusal(response)) is not None:  # a 3xx is no success here
+            raise SetupError(moved)
         if response.is_error:
             raise SetupError(f"{method} {url} -> {response.status_code}: {_reason(response)}")
         return response.json() if response.content else None
