@@ -16,10 +16,6 @@ installation id it was never given. Each finding is one line; any ``PROBLEM`` ma
 from __future__ import annotations
 
 import contextlib
-import http.cookiejar
-import urllib.request
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 from urllib.parse import parse_qs, urlsplit
@@ -27,16 +23,15 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from mock_idp.config import DEFAULT_DOMAIN, SINGLE_TENANT
-from mock_idp.endpoints.browser_sessions import is_loopback
 from mock_idp.platform import SIGNATURE_HEADER, SIGNATURE_ID_HEADER, EventSigningKey
 from mock_idp.platform.envelope import app_installed, encode
 from mock_idp.platform.installations import InstallationRegistry, TenantRef
 from mock_idp.protocol.tenants import ORGANIZATIONS
 from scenarios.app.calls import CallError
+from scenarios.app.check_report import Finding, Report, browser_cookie_jar
 from scenarios.app.elsewhere import OTHER_PROVIDER, bare, local_address, on_this_machine
 from scenarios.app.failure_probe import (
     LOOPBACK,
-    Level,
     host_of,
     origin_of,
     probe_failure_page,
@@ -45,13 +40,11 @@ from scenarios.app.failure_probe import (
 )
 from scenarios.app.follow import follow_to_provider
 from scenarios.app.output_causes import explained
-from scenarios.app.process import OUTPUT_TAIL_LINES, with_output
+from scenarios.app.process import OUTPUT_TAIL_LINES
 from scenarios.app.profile import AppProfile
 from scenarios.app.servers import AppStartError
 from scenarios.app.sign_in_control import control_target
 from scenarios.app.validation import ProfileError
-from scenarios.github import say
-from scenarios.masking import masked_text
 from scenarios.protocol_view.known import known_values
 from scenarios.protocol_view.tokens import value_mask
 
@@ -60,82 +53,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Finding", "check_profile", "probe_events"]
 
-@dataclass(frozen=True)
-class Finding:
-    level: Level
-    text: str
 
-    def __str__(self) -> str:
-        return f"{self.level:<8} {self.text}"
-
-
-@dataclass
-class _Report:
-    out: TextIO
-    findings: list[Finding] = field(default_factory=list)
-    hide: Callable[[str], str] | None = None
-    """Once the app runs: masks the secret values it was given. Its findings from then on are
-    masked as a run masks its results (they may quote what the app answered); a profile's
-    problems come before, as they are (``app.env.OIDC_CLIENT_SECRET: unknown ...`` is a key's
-    name, not a value). What a command printed before it failed comes masked from
-    :class:`~scenarios.app.servers.AppServer`."""
-    app_output: Callable[[], str] | None = None
-    """What an app started by its command printed last (its traceback behind an "HTTP 500"):
-    given once, with the finding that follows the first 5xx it answered."""
-    app_base: str = ""
-    profile: AppProfile | None = None
-    _server_error: bool = False
-
-    def watch(self, response: httpx.Response) -> None:
-        """An event hook of the probes' client: note a 5xx from the app."""
-        if response.status_code >= 500 and self.app_base and \
-                host_of(str(response.url)) == host_of(self.app_base):
-            self._server_error = True
-
-    def add(self, level: Level, text: str) -> None:
-        # A 5xx that is what the profile asks for (a failure page with error_status) is no
-        # failure: the output waits for a finding that is one.
-        if self._server_error and self.app_output is not None and level != "ok":
-            output = self.app_output()
-            text = explained(with_output(text, output), output, self.profile)
-            self.app_output = None  # once per check
-        self._server_error = False
-        if self.hide is not None:
-            text = masked_text(text, self.hide) or ""
-        finding = Finding(level, text)
-        self.findings.append(finding)
-        say(str(finding), self.out)  # it may quote a page or the app's output
-
-    @property
-    def problems(self) -> int:
-        return sum(f.level == "PROBLEM" for f in self.findings)
-
-
-class _LoopbackIsSecure(http.cookiejar.DefaultCookiePolicy):
-    """Sends a ``Secure`` cookie over http to a loopback host, as the scenarios' browser does
-    (Chromium since 89, Firefox since 75: Secure Contexts §3.1 counts loopback as potentially
-    trustworthy; :data:`mock_idp.endpoints.browser_sessions._SECURE_ON_LOOPBACK`).
-    ``http.cookiejar`` sends them to https alone, so an app on ``http://127.0.0.1`` that marks
-    its state cookie ``Secure`` (@hono/oidc-auth always does; @fastify/oauth2's ``__Host-``
-    names with ``hostPrefixedCookies``) met the check's cancelled sign-in without it, and
-    showed the page of a missing state rather than the one a browser gets. The cookie is kept
-    without its flag as it is stored: httpx sends each request's cookies from a copy of the
-    client's jar, which has the default policy."""
-
-    def set_ok(self, cookie: http.cookiejar.Cookie, request: urllib.request.Request) -> bool:
-        if not super().set_ok(cookie, request):
-            return False
-        if cookie.secure and is_loopback(urlsplit(request.get_full_url()).hostname):
-            cookie.secure = False
-        return True
-
-
-def browser_cookie_jar() -> http.cookiejar.CookieJar:
-    """The check's cookie jar: the app's cookies as the scenarios' browser keeps them."""
-    return http.cookiejar.CookieJar(policy=_LoopbackIsSecure())
-
-
-def _check_sign_in(report: _Report, http: httpx.Client, label: str, url: str, *, app_base: str,
+def _check_sign_in(report: Report, http: httpx.Client, label: str, url: str, *, app_base: str,
                    idp_base: str, client_id: str, redirect_uris: set[str], spa: bool,
                    audience: str, picks_port: bool, control: str | None = None
                    ) -> str | None:
@@ -212,7 +131,7 @@ def _check_sign_in(report: _Report, http: httpx.Client, label: str, url: str, *,
     return left_to
 
 
-def _redirect_elsewhere(report: _Report, label: str, redirect_uri: str, app_base: str,
+def _redirect_elsewhere(report: Report, label: str, redirect_uri: str, app_base: str,
                         picks_port: bool) -> None:
     """The redirect URI is on another server than the app under test: a proxy in front of
     it, or (on this machine, on another port than the one the harness gave the app) another
@@ -228,7 +147,7 @@ def _redirect_elsewhere(report: _Report, label: str, redirect_uri: str, app_base
         report.add("note", f"{said}: right only if it passes them on to the app (a proxy)")
 
 
-def _check_me(report: _Report, http: httpx.Client, url: str) -> None:
+def _check_me(report: Report, http: httpx.Client, url: str) -> None:
     try:
         status = http.get(url, follow_redirects=False).status_code
     except (httpx.HTTPError, httpx.InvalidURL) as exc:  # a URL made of a captured value
@@ -264,7 +183,7 @@ def probe_events(stack: LiveStack) -> list[tuple[str, bytes, dict[str, str]]]:
     return probes
 
 
-def _check_events(report: _Report, http: httpx.Client, url: str, stack: LiveStack) -> None:
+def _check_events(report: Report, http: httpx.Client, url: str, stack: LiveStack) -> None:
     must = (f"an app must verify {SIGNATURE_HEADER} (with the key {SIGNATURE_ID_HEADER} names, "
             "from the platform's published keys) before reading the event")
     statuses = []
@@ -292,7 +211,7 @@ def _check_events(report: _Report, http: httpx.Client, url: str, stack: LiveStac
                f"platform does not publish (HTTP {', '.join(statuses)})")
 
 
-def _describe_coverage(report: _Report, profile: AppProfile, app: str) -> None:
+def _describe_coverage(report: Report, profile: AppProfile, app: str) -> None:
     from scenarios.registry import load_catalogue
     from scenarios.runner import DEFAULT_CATALOGUE
 
@@ -313,7 +232,7 @@ def check_profile(path: Path, *, out: TextIO) -> int:
     from scenarios import app_logs
     from scenarios.live import StackError, StackOptions, live_stack, profile_for
 
-    report = _Report(out)
+    report = Report(out)
     try:
         profile = profile_for(path)
     except ProfileError as exc:

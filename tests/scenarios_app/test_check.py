@@ -502,9 +502,9 @@ def test_a_redirect_uri_on_another_server_is_named(tmp_path: Path) -> None:
 
 def test_a_redirect_uri_on_another_host_is_a_note() -> None:
     """Another host name may be a proxy in front of the app: said, not a problem."""
-    from scenarios.app.check import _redirect_elsewhere, _Report
+    from scenarios.app.check import Report, _redirect_elsewhere
 
-    report = _Report(io.StringIO())
+    report = Report(io.StringIO())
     _redirect_elsewhere(report, "sign-in URL 'login'", "https://app.example/cb",
                         "http://127.0.0.1:5000", True)
     assert [str(f) for f in report.findings] == [
