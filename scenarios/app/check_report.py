@@ -14,7 +14,12 @@ import httpx
 
 from mock_idp.endpoints.browser_sessions import is_loopback
 from scenarios.app.failure_probe import Level, host_of
-from scenarios.app.output_causes import explained
+from scenarios.app.output_causes import (
+    DJANGO_BAD_REQUEST,
+    allowed_hosts_hint,
+    disallowed_host,
+    explained,
+)
 from scenarios.app.process import with_output
 from scenarios.app.profile import AppProfile
 from scenarios.github import say
@@ -44,30 +49,58 @@ class Report:
     :class:`~scenarios.app.servers.AppServer`."""
     app_output: Callable[[], str] | None = None
     """What an app started by its command printed last (its traceback behind an "HTTP 500"):
-    given once, with the finding that follows the first 5xx it answered."""
+    shown once, with the finding that follows the first 5xx it answered."""
     app_base: str = ""
     profile: AppProfile | None = None
     _server_error: bool = False
+    _output_shown: bool = False
+    _bad_request: str | None = None
+    """The page of the app's last answer, when it was a 400 no finding has followed yet."""
+    _only_django_400: bool | None = None
+    """Whether every answer of the app so far was Django's own 400 page (``None``: none yet)."""
+    _host_named: bool = False
 
     def watch(self, response: httpx.Response) -> None:
-        """An event hook of the probes' client: note a 5xx from the app."""
-        if response.status_code >= 500 and self.app_base and \
-                host_of(str(response.url)) == host_of(self.app_base):
+        """An event hook of the probes' client: note a 5xx or a 400 from the app."""
+        if not self.app_base or host_of(str(response.url)) != host_of(self.app_base):
+            return
+        if response.status_code >= 500:
             self._server_error = True
+        self._bad_request = response.read().decode(errors="replace") \
+            if response.status_code == 400 else None
+        django_400 = self._bad_request is not None and \
+            f"<title>{DJANGO_BAD_REQUEST}</title>" in self._bad_request
+        self._only_django_400 = django_400 and self._only_django_400 is not False
 
     def add(self, level: Level, text: str) -> None:
         # A 5xx that is what the profile asks for (a failure page with error_status) is no
         # failure: the output waits for a finding that is one.
-        if self._server_error and self.app_output is not None and level != "ok":
+        if self._server_error and self.app_output is not None and level != "ok" \
+                and not self._output_shown:
             output = self.app_output()
             text = explained(with_output(text, output), output, self.profile)
-            self.app_output = None  # once per check
-        self._server_error = False
+            self._output_shown = True  # once per check
+        if self._bad_request is not None and level != "ok" and not self._host_named:
+            if (cause := self._refused_host(self._bad_request)) is not None:
+                text, self._host_named = f"{text}\n{cause}", True  # once per check
+        self._server_error, self._bad_request = False, None
         if self.hide is not None:
             text = masked_text(text, self.hide) or ""
         finding = Finding(level, text)
         self.findings.append(finding)
         say(str(finding), self.out)  # it may quote a page or the app's output
+
+    def _refused_host(self, page: str) -> str | None:
+        """Why the app answered 400 (``page``) when it is Django refusing the host the check
+        reaches it by: Django's words in the app's output or on its debug page, or else its
+        own 400 page as the answer to every URL asked so far; ``None`` for another 400."""
+        output = self.app_output() if self.app_output is not None else ""
+        if (cause := disallowed_host(output) or disallowed_host(page)) is not None:
+            return cause
+        return allowed_hosts_hint(
+            str(urlsplit(self.app_base).hostname),
+            f"every URL the check asked answered HTTP 400 with Django's {DJANGO_BAD_REQUEST!r} "
+            "page") if self._only_django_400 else None
 
     @property
     def problems(self) -> int:

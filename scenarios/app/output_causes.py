@@ -17,18 +17,24 @@ app that stops on the ``{tenantid}`` issuer of ``/common`` or ``/organizations``
   ``verify`` (``Session.merge_environment_settings``; psf/requests#3829), so in an environment
   that sets one (many CI images do) an app that hands its session the CA still fails to verify,
   until the profile sets that variable to ``{ca_file}`` in ``[app.env]``.
+
+A Django app whose ``ALLOWED_HOSTS`` leaves out the host the harness reaches it by answers
+every URL with HTTP 400 (:func:`disallowed_host`), which its readiness probe counts as ready.
 """
 
 from __future__ import annotations
 
+import html
 import os
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from scenarios.app.profile import AppProfile
 
-__all__ = ["CA_BUNDLE_VARIABLES", "explained", "known_cause"]
+__all__ = ["CA_BUNDLE_VARIABLES", "DJANGO_BAD_REQUEST", "allowed_hosts_hint", "disallowed_host",
+           "explained", "known_cause"]
 
 CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 """The environment variables ``requests`` prefers to a session's ``verify``, in its order."""
@@ -46,6 +52,33 @@ library that compares it with the URL it discovered from refuses as the app star
 ``NewProvider``: "issuer did not match the issuer returned by provider"; coreos/go-oidc#121,
 MicrosoftDocs/azure-docs#38427; go-oidc v3 added ``InsecureIssuerURLContext`` for it, #315)."""
 
+_DISALLOWED_HOST = re.compile(r"Invalid HTTP_HOST header: '([^']*)'\. You may need to add "
+                              r"'([^']*)' to ALLOWED_HOSTS\.")
+"""Django's words for a request whose Host header ``ALLOWED_HOSTS`` does not take
+(``HttpRequest.get_host`` raises ``DisallowedHost`` with them, naming the header and the
+domain to add: django/http/request.py, as of Django 5.2): logged by the
+``django.security.DisallowedHost`` logger (``django.core.handlers.exception``), and shown on
+the 400 page with ``DEBUG`` on."""
+DJANGO_BAD_REQUEST = "Bad Request (400)"
+"""The title and heading of Django's own 400 page (``django.views.defaults.bad_request``
+without a ``400.html`` template), its answer to a disallowed host with ``DEBUG`` off."""
+
+
+def allowed_hosts_hint(host: str, said: str) -> str:
+    """The hint for a Django app that refuses ``host``, the harness's name for it; ``said``:
+    what shows it."""
+    return (f"hint: the app's Django ALLOWED_HOSTS leaves out {host}, the host the harness "
+            f"reaches it by, so it answers every URL with HTTP 400: add {host!r} to "
+            f"ALLOWED_HOSTS ({said})")
+
+
+def disallowed_host(text: str) -> str | None:
+    """:func:`allowed_hosts_hint` when ``text`` (an app's output, or a page, whose quotes
+    Django's debug page escapes) holds Django's refusal of the Host header, quoting it; else
+    ``None``."""
+    match = _DISALLOWED_HOST.search(html.unescape(text))
+    return None if match is None else allowed_hosts_hint(match[2], f"Django says: {match[0]}")
+
 
 def known_cause(output: str, *, https: bool, app_env: Mapping[str, str],
                 environ: Mapping[str, str]) -> str | None:
@@ -53,6 +86,8 @@ def known_cause(output: str, *, https: bool, app_env: Mapping[str, str],
     or ``None`` for output that shows none of the known causes. ``https``: the profile serves
     the mock on https; ``app_env``: its ``[app.env]``, unrendered; ``environ``: the harness's
     environment, which the app inherits."""
+    if (refused := disallowed_host(output)) is not None:
+        return refused
     if _NOT_HTTPS in output and not https:
         return ("hint: MSAL takes only https authorities: set [provider] https = true, and "
                 "hand the app {ca_file} (the mock's CA) in [app.env]")

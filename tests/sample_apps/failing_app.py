@@ -4,9 +4,12 @@ code 3 without answering (an app that dies mid-scenario). ``later`` and ``killed
 a page that leads nowhere, then end their process a moment later (code 3; SIGKILL), while the
 browser waits for what should come next. It also prints its client secret, as a careless app
 does, for the masking of what it printed. ``FAILING_WITH`` in its environment is what it prints
-instead of its own words (a library's error).
+instead of its own words (a library's error). ``host`` and ``host-quiet`` answer every
+request, ``/ready`` too, as Django does a Host header its ``ALLOWED_HOSTS`` leaves out (with
+``DEBUG`` off): HTTP 400 with its own "Bad Request (400)" page, ``host`` after printing the
+line Django logs, ``host-quiet`` printing nothing (an app whose logging drops it).
 
-    OIDC_CLIENT_SECRET=... python failing_app.py PORT 500|exit|later|killed
+    OIDC_CLIENT_SECRET=... python failing_app.py PORT 500|exit|later|killed|host|host-quiet
 """
 
 from __future__ import annotations
@@ -29,6 +32,9 @@ def _end() -> None:
 
 class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        if MODE.startswith("host"):
+            self._disallowed_host()
+            return
         if self.path == "/ready":
             self.send_response(200)
             self.end_headers()
@@ -49,6 +55,17 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(500)
         self.end_headers()
         self.wfile.write(b"<h1>Internal Server Error</h1>")
+
+    def _disallowed_host(self) -> None:
+        header = self.headers.get("Host", "")
+        if MODE == "host":
+            print(f"Invalid HTTP_HOST header: {header!r}. You may need to add "
+                  f"{header.rpartition(':')[0]!r} to ALLOWED_HOSTS.", file=sys.stderr, flush=True)
+        self.send_response(400)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.end_headers()
+        self.wfile.write(b"<html><head><title>Bad Request (400)</title></head>"
+                         b"<body><h1>Bad Request (400)</h1></body></html>")
 
     def log_message(self, *args: object) -> None:
         pass

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlencode
 
+import httpx
 import pytest
 from sample_apps import failing_profile, tiny_profile
 from sample_apps.partner_rp import partner_profile
@@ -445,6 +446,43 @@ def test_an_app_whose_output_shows_a_known_cause_gets_the_fix_under_it(tmp_path:
     assert lines[start + 4] == ("hint: MSAL takes only https authorities: set [provider] https = "
                                 "true, and hand the app {ca_file} (the mock's CA) in [app.env]"
                                 ), lines
+
+
+@pytest.mark.parametrize(("mode", "shown"), [
+    ("host", "Django says: Invalid HTTP_HOST header: '127.0.0.1:"),
+    ("host-quiet", "every URL the check asked answered HTTP 400 with Django's "
+                   "'Bad Request (400)' page"),
+])
+def test_a_django_app_that_refuses_the_harness_s_host_is_told_to_allow_it(
+        tmp_path: Path, mode: str, shown: str) -> None:
+    """Django answers a Host header its ALLOWED_HOSTS leaves out with HTTP 400, which the
+    readiness probe takes as ready: the first problem names the host to add, from the line
+    Django logs or else from its 400 page answering every URL; once, not under each 400."""
+    code, lines = _check(failing_profile(tmp_path, mode))
+    assert code == 1
+    hints = [i for i, line in enumerate(lines) if line.startswith("hint:")]
+    assert len(hints) == 1, lines
+    assert lines[hints[0] - 1].startswith("PROBLEM  sign-in URL 'login'"), lines
+    assert lines[hints[0]].startswith(
+        "hint: the app's Django ALLOWED_HOSTS leaves out 127.0.0.1, the host the harness "
+        "reaches it by, so it answers every URL with HTTP 400: add '127.0.0.1' to "
+        f"ALLOWED_HOSTS ({shown}"), lines
+
+
+def test_django_s_400_page_is_blamed_on_the_host_only_when_every_url_answers_it() -> None:
+    """Django answers a request it refuses (a tampered state, say) with the same 400 page: an
+    app that answered anything else first has a host it allows, and no hint."""
+    from scenarios.app.check import Report
+
+    page = b"<title>Bad Request (400)</title><h1>Bad Request (400)</h1>"
+    for statuses, hinted in (((302, 400), False), ((400, 400), True)):
+        out = io.StringIO()
+        report = Report(out, app_base="http://127.0.0.1:8123")
+        for status in statuses:
+            report.watch(httpx.Response(status, content=page if status == 400 else b"",
+                                        request=httpx.Request("GET", "http://127.0.0.1:8123/a")))
+        report.add("PROBLEM", "the callback answered HTTP 400: 'Bad Request (400)'")
+        assert ("add '127.0.0.1' to ALLOWED_HOSTS" in out.getvalue()) is hinted, out.getvalue()
 
 
 def test_an_app_that_does_not_start_gets_the_known_cause_under_its_output(

@@ -3,7 +3,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from sample_apps import SECTIONS
+
+from scenarios.app import parse_profile
 from scenarios.app.output_causes import known_cause
+from scenarios.refusals import with_sign_in_cause
 
 INSTANCE_DISCOVERY = (
     "requests.exceptions.ConnectionError: HTTPSConnectionPool(host='login.microsoftonline.com', "
@@ -118,3 +124,31 @@ def test_a_logged_discovery_document_is_not_taken_for_the_issuer_refusal() -> No
               "/common/oauth2/v2.0/token', 'issuer': 'https://localhost:35829/{tenantid}/v2.0'}\n"
               "Traceback (most recent call last):\nKeyError: 'OIDC_CLIENT_SECRET'")
     assert _cause(output) is None
+
+
+DJANGO_LOGGED = ("Invalid HTTP_HOST header: '127.0.0.1:8123'. You may need to add '127.0.0.1' "
+                 "to ALLOWED_HOSTS.")
+ALLOW_IT = ("hint: the app's Django ALLOWED_HOSTS leaves out 127.0.0.1, the host the harness "
+            "reaches it by, so it answers every URL with HTTP 400: add '127.0.0.1' to "
+            f"ALLOWED_HOSTS (Django says: {DJANGO_LOGGED})")
+
+
+def test_django_s_refusal_of_the_host_names_the_host_to_allow() -> None:
+    """Django logs its refusal of a Host header ALLOWED_HOSTS leaves out, and shows it
+    (HTML-escaped) on its debug page: either names the host to add."""
+    assert _cause(f"{DJANGO_LOGGED}\nTraceback (most recent call last):\n  ...") == ALLOW_IT
+    debug_page = ("<title>DisallowedHost at /login</title><pre class=\"exception_value\">"
+                  + DJANGO_LOGGED.replace("'", "&#x27;") + "</pre>")
+    assert _cause(debug_page) == ALLOW_IT
+    assert _cause("<title>Bad Request (400)</title>") is None  # any 400 of Django's (a bad state)
+
+
+def test_a_run_s_sign_in_failure_names_the_host_to_allow(tmp_path: Path) -> None:
+    """A run's scenario that meets the app's 400 instead of the provider's page says why,
+    from the app's output, as app check does."""
+    profile = parse_profile(f'[app]\ncommand = "true"\n{SECTIONS}', path=tmp_path / "app.toml")
+    said = with_sign_in_cause(
+        "the provider's sign-in page did not appear: the browser shows HTTP 400 at "
+        "http://127.0.0.1:8123/login ('Bad Request (400)') instead", [],
+        f"{DJANGO_LOGGED}\n[08/Dec/2026 00:55:00] \"GET /login HTTP/1.1\" 400 143", profile)
+    assert said.splitlines()[-1] == ALLOW_IT, said
