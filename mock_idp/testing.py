@@ -443,14 +443,16 @@ class MockIdp:
               expect: tuple[int, ...] = ()) -> httpx.Response:
         """An error status raises :class:`MockIdpError` unless it is in ``expect``, and so does
         a redirect: the control and Graph APIs answer none, so a 3xx came from another server
-        at this URL (or a path the mock does not serve), not the change asked for."""
+        at this URL (or a path the mock does not serve), not the change asked for. Both
+        messages name the request's full URL (``url`` is the path on the mock)."""
         response = self.http.request(method, url, json=body)
         if response.status_code in expect:
             return response
         if (moved := redirect_refusal(response)) is not None:
             raise MockIdpError(moved)
         if response.is_error:
-            raise MockIdpError(f"{method} {url}: {response.status_code} {response.text}")
+            raise MockIdpError(f"{method} {response.request.url}: {response.status_code} "
+                               f"{response.text}")
         return response
 
     def _object_id(self, ref: str, tenant: str | None) -> str:

@@ -9,7 +9,10 @@ popup shows that very page.
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -21,7 +24,7 @@ if TYPE_CHECKING:
 
     from scenarios.live import LiveStack
 
-__all__ = ["Control", "NoSignInPage", "click_advice", "sign_in_control_shown",
+__all__ = ["Control", "NoSignInPage", "advising_for", "click_advice", "sign_in_control_shown",
            "why_not_shown"]
 
 READ_MS = 500
@@ -56,6 +59,35 @@ _CONTROL_JS = """() => {
 Control = tuple[str, str]
 """A control the app's page shows: its kind (``button`` or ``link``) and its name."""
 
+_RUNNING_ON: ContextVar[object] = ContextVar("sign_in_advice_stack", default=None)
+"""The stack the running scenario signs in on (:func:`advising_for`), for a sign-in page's
+failure raised where no stack is passed (a driver's ``expect_sign_in_page``)."""
+
+
+@contextlib.contextmanager
+def advising_for(stack: object) -> Iterator[None]:
+    """While a scenario runs on ``stack``, the advice of :func:`why_not_shown` fits its app's
+    profile even where the caller passes no stack (:func:`~scenarios.flows.sign_in_at_idp`
+    after :func:`~scenarios.sign_in_asked.expect_sign_in_asked`, a driver's own check): a
+    profile that names ``[sign_in] control`` is never told to name it. Any environment is
+    taken; one without an app profile (a stand-in) gets the generic advice."""
+    token = _RUNNING_ON.set(stack)
+    try:
+        yield
+    finally:
+        _RUNNING_ON.reset(token)
+
+
+def _advice(waiting: Control, stack: object) -> str:
+    """:func:`click_advice` for ``waiting`` as it fits the profile of ``stack``'s app, when it
+    has one (its ``[sign_in] control``, and whether the page was reached by clicking it)."""
+    profile = getattr(getattr(stack, "app", None), "profile", None)
+    sign_in = getattr(profile, "sign_in", None)
+    if sign_in is None:
+        return click_advice(waiting)
+    return click_advice(waiting, getattr(sign_in, "control", None),
+                        clicked=bool(getattr(stack, "sign_in_clicked", False)))
+
 
 class NoSignInPage(AssertionError):
     """The provider's sign-in page did not appear: ``head`` says so and what the browser
@@ -69,10 +101,9 @@ class NoSignInPage(AssertionError):
     def fitting(self, stack: LiveStack) -> str:
         """The message as it fits the profile of ``stack``'s app: never the advice to name a
         ``[sign_in] control`` it names already (:func:`click_advice`)."""
-        named = stack.app.profile.sign_in.control
-        if self.waiting is None or named is None:
+        if self.waiting is None:
             return str(self)
-        return self.head + click_advice(self.waiting, named, clicked=stack.sign_in_clicked)
+        return self.head + _advice(self.waiting, stack)
 
 
 def why_not_shown(page: Page, stack: LiveStack | None = None) -> tuple[str, Control | None]:
@@ -81,7 +112,8 @@ def why_not_shown(page: Page, stack: LiveStack | None = None) -> tuple[str, Cont
     oidc-client-ts's ``signinPopup`` do; a popup's :meth:`Page.opener` is the page that opened
     it, see https://playwright.dev/python/docs/api/class-page#page-opener), else a visible
     button or link named like "Sign in" on ``page``, which is returned too, with advice that
-    fits the profile of ``stack``'s app, when given (:func:`click_advice`)."""
+    fits the profile of ``stack``'s app, when given, else of the stack the running scenario
+    signs in on (:func:`advising_for`; :func:`click_advice`)."""
     with shielded():  # read for a message, also as the app exits
         popups = [other for other in page.context.pages
                   if other is not page and not other.is_closed() and _opened_by(other, page)]
@@ -94,10 +126,7 @@ def why_not_shown(page: Page, stack: LiveStack | None = None) -> tuple[str, Cont
         found = sign_in_control_shown(page)
         if found is None:
             return "", None
-        if stack is None:
-            return click_advice(found), found
-        return (click_advice(found, stack.app.profile.sign_in.control,
-                             clicked=stack.sign_in_clicked), found)
+        return _advice(found, stack if stack is not None else _RUNNING_ON.get()), found
     return "", None
 
 

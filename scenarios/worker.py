@@ -42,6 +42,7 @@ from scenarios.registry import Registry, Scenario, WorkerInfo, load_catalogue
 from scenarios.results import Phases, ScenarioResult, Status
 from scenarios.run_options import DEFAULT_CATALOGUE, RERUN_DIR, RunOptions
 from scenarios.screenshots import failure_screenshot
+from scenarios.sign_in_elsewhere import advising_for
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -187,7 +188,7 @@ def run_scenario(
             )
             since = time.time()
             try:
-                with ended_by_app_exit(env, page):  # not its step's whole timeout
+                with ended_by_app_exit(env, page), advising_for(env):  # not its step's timeout
                     item.run(ctx)
             finally:
                 failing = sys.exc_info()[0] not in (None, NotExercised)

@@ -28,7 +28,7 @@ import html
 import os
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from scenarios.app.profile import AppProfile
@@ -51,6 +51,10 @@ _TEMPLATE_ISSUER = "/{tenantid}/"
 library that compares it with the URL it discovered from refuses as the app starts (go-oidc's
 ``NewProvider``: "issuer did not match the issuer returned by provider"; coreos/go-oidc#121,
 MicrosoftDocs/azure-docs#38427; go-oidc v3 added ``InsecureIssuerURLContext`` for it, #315)."""
+_V1_TEMPLATE_ISSUER = "sts.windows.net/{tenantid}/"
+"""The v1 documents' template issuer. A tenant's own v1 document names its tenant on the same
+host (``https://sts.windows.net/<tid>/``, ``mock_idp.protocol.claims.V1_ISSUER_BASE``), not
+the URL it is served from, so the v2 advice (``{authority}/v2.0``) does not fit a v1 app."""
 
 _DISALLOWED_HOST = re.compile(r"Invalid HTTP_HOST header: '([^']*)'\. You may need to add "
                               r"'([^']*)' to ALLOWED_HOSTS\.")
@@ -95,7 +99,16 @@ def known_cause(output: str, *, https: bool, app_env: Mapping[str, str],
         return ("hint: MSAL asked login.microsoftonline.com for instance discovery of the "
                 "mock's authority, which is not Microsoft's: build the app's MSAL client with "
                 "instance_discovery=False and validate_authority=False")
-    if _refused_template_issuer(output):
+    if (refused := _refused_template_issuer(output)) == "v1":
+        return ("hint: the app compares the discovery document's issuer with the URL it was "
+                "given, and Entra's v1 documents name an issuer on sts.windows.net, as Entra's "
+                "do: /common and /organizations the {tenantid} template "
+                "(https://sts.windows.net/{tenantid}/), the tenant's own ({authority}/.well-"
+                "known/openid-configuration) https://sts.windows.net/<tenant id>/, never the "
+                "URL given: an app for one organization takes its tenant's v1 document and "
+                "expects that issuer (go-oidc v3: oidc.InsecureIssuerURLContext), or moves to "
+                "the v2.0 endpoints, whose issuer is {authority}/v2.0")
+    if refused == "v2":
         return ("hint: the app compares the discovery document's issuer with the URL it was "
                 "given, and the /common and /organizations documents name Entra's {tenantid} "
                 "template as their issuer, as Entra's do: an app for one organization takes its "
@@ -120,13 +133,17 @@ def known_cause(output: str, *, https: bool, app_env: Mapping[str, str],
             "NODE_EXTRA_CA_CERTS, Go's net/http SSL_CERT_FILE on Linux)")
 
 
-def _refused_template_issuer(output: str) -> bool:
-    """Whether a line of ``output`` refuses the ``{tenantid}`` issuer: it names it, and an
-    issuer that does not match ("did not match", "does not match", "mismatch"). A line that
-    only quotes the discovery document (MSAL Python logs it at DEBUG) names the template and
-    ``issuer`` too, and an app that stops after it for another cause must not be told this."""
-    return any(_TEMPLATE_ISSUER in line and "issuer" in (low := line.lower()) and "match" in low
-               for line in output.splitlines())
+def _refused_template_issuer(output: str) -> Literal["v1", "v2"] | None:
+    """Which ``{tenantid}`` issuer a line of ``output`` refuses: v1's when the line names
+    :data:`_V1_TEMPLATE_ISSUER`, else v2's when it names the template at all, and in both an
+    issuer that does not match ("did not match", "does not match", "mismatch"); ``None`` for
+    none. A line that only quotes the discovery document (MSAL Python logs it at DEBUG) names
+    the template and ``issuer`` too, and an app that stops after it for another cause must not
+    be told this."""
+    for line in output.splitlines():
+        if _TEMPLATE_ISSUER in line and "issuer" in (low := line.lower()) and "match" in low:
+            return "v1" if _V1_TEMPLATE_ISSUER in line else "v2"
+    return None
 
 
 def _bundle_in_use(app_env: Mapping[str, str], environ: Mapping[str, str]) -> str | None:

@@ -324,3 +324,14 @@ def test_a_redirect_answering_a_helper_is_a_failure_naming_status_and_location()
             idp.set_lockout(threshold=3)
         with pytest.raises(MockIdpError, match="307 redirect"):
             idp.graph("GET", "users")
+
+
+def test_an_error_answering_a_helper_names_the_url_as_a_redirect_does() -> None:
+    """The error's message names the request's full URL, as the redirect's does, not the path
+    the helper was given."""
+    refused = httpx.MockTransport(lambda request: httpx.Response(409, text="taken"))
+    with MockIdp() as idp, httpx.Client(transport=refused, base_url=idp.url) as elsewhere:
+        idp._http = elsewhere
+        with pytest.raises(MockIdpError, match=(
+                rf"^PATCH {idp.url}/_mock/tenants/[^ ]+: 409 taken$")):
+            idp.set_lockout(threshold=3)

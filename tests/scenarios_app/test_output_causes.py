@@ -113,6 +113,7 @@ def test_a_go_app_stopped_by_the_template_issuer_of_organizations_is_told_why() 
     hint = _cause(output) or ""
     assert hint.startswith("hint: the app compares the discovery document's issuer"), hint
     assert "({authority}/v2.0)" in hint and "oidc.InsecureIssuerURLContext" in hint, hint
+    assert "sts.windows.net" not in hint, hint
 
 
 def test_a_logged_discovery_document_is_not_taken_for_the_issuer_refusal() -> None:
@@ -124,6 +125,20 @@ def test_a_logged_discovery_document_is_not_taken_for_the_issuer_refusal() -> No
               "/common/oauth2/v2.0/token', 'issuer': 'https://localhost:35829/{tenantid}/v2.0'}\n"
               "Traceback (most recent call last):\nKeyError: 'OIDC_CLIENT_SECRET'")
     assert _cause(output) is None
+
+
+def test_a_go_app_stopped_by_the_v1_template_issuer_is_told_the_v1_issuer() -> None:
+    """The v1 /organizations document names https://sts.windows.net/{tenantid}/, and the
+    tenant's own v1 document https://sts.windows.net/<tid>/: the hint says so and names the
+    v2.0 issuer only as the way off the v1 endpoints, not as the v1 app's tenant issuer."""
+    output = ('2026/12/07 23:44:18 oidc: issuer did not match the issuer returned by provider, '
+              'expected "https://localhost:35829/organizations/" got '
+              '"https://sts.windows.net/{tenantid}/"')
+    hint = _cause(output) or ""
+    assert hint.startswith("hint: the app compares the discovery document's issuer"), hint
+    assert "https://sts.windows.net/<tenant id>/" in hint, hint
+    assert "{authority}/.well-known/openid-configuration" in hint, hint
+    assert "takes its tenant's issuer ({authority}/v2.0)" not in hint, hint
 
 
 DJANGO_LOGGED = ("Invalid HTTP_HOST header: '127.0.0.1:8123'. You may need to add '127.0.0.1' "

@@ -4,15 +4,18 @@ click), not only that the provider's page did not appear."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, Route
+from playwright.sync_api import Browser, Page, Route
 
+from scenarios import Registry, ScenarioContext, WorkerInfo
 from scenarios.app.sign_in_control import control_locator
 from scenarios.drivers import EntraDriver
 from scenarios.sign_in_elsewhere import NoSignInPage
+from scenarios.worker import RunOptions, run_scenario
 
 pytestmark = pytest.mark.browser
 
@@ -145,3 +148,27 @@ def test_the_advice_on_a_page_that_waits_for_a_click_fits_the_profile(
     assert message.startswith(f"{LEAD}HTTP 200 at {APP}/login ('Welcome') instead; "), message
     assert said in message, message
     assert ("name it in the profile" in message) == (named is None), message
+
+
+def test_a_scenario_s_own_driver_call_gets_the_advice_that_fits_its_profile(
+        browser: Browser, tmp_path: Path) -> None:
+    """A scenario that calls the driver with no stack (``sign_in_at_idp`` after
+    ``expect_sign_in_asked``) is told, like :meth:`NoSignInPage.fitting` says, that the
+    profile's ``[sign_in] control`` was clicked: never to name it."""
+    registry = Registry()
+
+    @registry.scenario(id="advice.probe", title="probe", proves="advice fits")
+    def probe(ctx: ScenarioContext[Any]) -> None:
+        _serve(ctx.page, {"/login": (200, '<h1>Welcome</h1><form action="/go"><button>'
+                                          "Sign in</button></form>")})
+        ctx.page.goto(f"{APP}/login")
+        EntraDriver(timeout_ms=1500).expect_sign_in_page(ctx.page)
+
+    result = run_scenario(registry.get("advice.probe"), browser=browser,
+                          worker_env=_stack("Sign in", True), registry=registry,
+                          options=RunOptions(report_dir=tmp_path, trace="off"),
+                          worker=WorkerInfo(index=0, count=1))
+    assert result.status == "failed", result.message
+    assert "[sign_in] control 'Sign in' was clicked, but the browser stayed" in (
+        result.message or ""), result.message
+    assert "name it in the profile" not in (result.message or ""), result.message
